@@ -1,0 +1,1 @@
+"""Azure domain facts: type tokens, locations and region pairs, VM sizes."""

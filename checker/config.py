@@ -1,0 +1,107 @@
+"""Settings: ``[tool.maintcheck]`` in ``pyproject.toml`` or a ``maintcheck.toml``, validated
+with the JSON schema ``schemas/config.schema.json``, then narrowed by command-line options."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from checker.errors import InputError
+from checker.rules.base import RuleOptions, Severity
+from checker.schemas import load_schema, validate
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Accept a rule's findings on matching resources, with a written reason."""
+
+    rule: str
+    resource: str
+    reason: str = ""
+    expires: datetime.date | None = None
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severities: Mapping[str, Severity] = field(default_factory=dict)
+    options: RuleOptions = RuleOptions()
+    suppressions: tuple[Suppression, ...] = ()
+    fail_on: str | None = None
+    origin: str | None = None
+
+
+def _from_table(table: Mapping[str, Any], origin: str) -> Settings:
+    validate(table, load_schema("config"), origin)
+    options = RuleOptions(
+        max_unavailable=float(table.get("max-unavailable", RuleOptions.max_unavailable)),
+        workload_tag=table.get("workload-tag", RuleOptions.workload_tag),
+        sensitive_tag=table.get("sensitive-tag", RuleOptions.sensitive_tag),
+    )
+    suppressions = tuple(
+        Suppression(
+            rule=item["rule"],
+            resource=item["resource"],
+            reason=item.get("reason", ""),
+            expires=datetime.date.fromisoformat(item["expires"]) if "expires" in item else None,
+            origin=origin,
+        )
+        for item in table.get("suppress", ())
+    )
+    return Settings(
+        select=tuple(table.get("select", ())),
+        ignore=tuple(table.get("ignore", ())),
+        severities={k: Severity.parse(v) for k, v in table.get("severity", {}).items()},
+        options=options,
+        suppressions=suppressions,
+        fail_on=table.get("fail-on"),
+        origin=origin,
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}. Fix the file's syntax.") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def load_file(path: Path) -> Settings:
+    """Settings from an explicit file: ``maintcheck.toml`` (top level) or ``pyproject.toml``."""
+    data = _read_toml(path)
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("maintcheck", {})
+        return _from_table(table, f"{path} [tool.maintcheck]")
+    return _from_table(data, str(path))
+
+
+def discover(directories: list[Path]) -> Settings:
+    """The first ``maintcheck.toml``, or ``pyproject.toml`` with ``[tool.maintcheck]``, found in
+    ``directories`` (in order); defaults when there is none."""
+    for directory in directories:
+        candidate = directory / "maintcheck.toml"
+        if candidate.is_file():
+            return load_file(candidate)
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file() and "maintcheck" in _read_toml(pyproject).get("tool", {}):
+            return load_file(pyproject)
+    return Settings()
+
+
+def narrowed(settings: Settings, select: tuple[str, ...], ignore: tuple[str, ...]) -> Settings:
+    """Command-line ``--select``/``--ignore`` replace/extend the file's lists."""
+    return dataclasses.replace(
+        settings,
+        select=select or settings.select,
+        ignore=settings.ignore + ignore,
+    )

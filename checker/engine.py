@@ -1,0 +1,70 @@
+"""The engine: inventory -> rules -> findings. Every front door (CLI, policy pack) calls this."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from checker.config import Settings
+from checker.inventory import Document, Inventory
+from checker.rules import ALL_RULES
+from checker.rules.base import Finding, Rule, Skipped
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What a scan found: sorted findings, warnings, and what was scanned."""
+
+    findings: tuple[Finding, ...]
+    warnings: tuple[str, ...]
+    resource_count: int
+    origins: tuple[str, ...]
+    incomplete: bool = False
+
+
+def selected_rules(settings: Settings, rules: Sequence[Rule] = ALL_RULES) -> tuple[Rule, ...]:
+    def chosen(rule: Rule) -> bool:
+        picked = not settings.select or any(rule.id.startswith(p) for p in settings.select)
+        dropped = any(rule.id.startswith(p) for p in settings.ignore)
+        return picked and not dropped
+
+    return tuple(rule for rule in rules if chosen(rule))
+
+
+def run_rules(
+    inventory: Inventory, settings: Settings, rules: Sequence[Rule] = ALL_RULES
+) -> tuple[list[Finding], list[Skipped]]:
+    """Run the selected rules; apply severity overrides. Rules never see settings beyond
+    their options."""
+    findings: list[Finding] = []
+    skipped: list[Skipped] = []
+    for rule in selected_rules(settings, rules):
+        severity = settings.severities.get(rule.id, rule.severity)
+        for item in rule.check(inventory, settings.options):
+            if isinstance(item, Skipped):
+                skipped.append(item)
+            elif item.severity != severity:
+                findings.append(dataclasses.replace(item, severity=severity))
+            else:
+                findings.append(item)
+    findings.sort(key=Finding.sort_key)
+    return findings, skipped
+
+
+def scan_documents(documents: Iterable[Document], settings: Settings) -> ScanResult:
+    docs = tuple(documents)
+    inventory = Inventory.build(docs, workload_tag=settings.options.workload_tag)
+    findings, skipped = run_rules(inventory, settings)
+    warnings = [w for doc in docs for w in doc.warnings]
+    warnings.extend(
+        f"{s.rule_id}: could not judge {s.resource.name!r} ({s.resource.stack}): {s.reason}"
+        for s in sorted(skipped, key=lambda s: (s.rule_id, s.resource.stack, s.resource.name))
+    )
+    return ScanResult(
+        findings=tuple(findings),
+        warnings=tuple(dict.fromkeys(warnings)),
+        resource_count=len(inventory.resources),
+        origins=tuple(doc.origin for doc in docs),
+        incomplete=any(doc.incomplete for doc in docs),
+    )

@@ -1,0 +1,411 @@
+"""The inventory: every resource of a scan, with references, locations and workloads resolved.
+
+Sources produce :class:`Document` objects of :class:`RawResource` records; :meth:`Inventory.build`
+turns any number of them into one indexed, read-only picture that rules query. Every lookup is
+a dictionary access, so building and querying stay linear in the number of resources.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from checker.azure import types as t
+from checker.azure.locations import normalize_location
+from checker.values import UNKNOWN, get_path
+
+Ref = Any  # Resource | UNKNOWN | None: see Inventory.ref
+
+
+@dataclass(frozen=True)
+class SourcePosition:
+    """Where a resource is constructed: a path relative to the project root and a line."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclass(frozen=True)
+class RawResource:
+    """One resource as a source read it, values already normalised (see checker.values)."""
+
+    urn: str
+    type: str
+    inputs: Mapping[str, Any]
+    outputs: Mapping[str, Any] | None = None
+    id: Any = None
+    parent: str | None = None
+    dependencies: tuple[str, ...] = ()
+    property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    provider: str | None = None
+    source: SourcePosition | None = None
+    custom: bool = True
+
+
+@dataclass(frozen=True)
+class Document:
+    """What one source read: one stack's resources, its config and any warnings."""
+
+    origin: str
+    source_kind: str
+    project: str
+    stack: str
+    resources: tuple[RawResource, ...]
+    config: Mapping[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    incomplete: bool = False
+    root: str = ""  # the directory that source positions are relative to ("" if unknown)
+
+
+@dataclass(frozen=True, eq=False)
+class Resource:
+    """A resource of the scan. ``props`` are what rules judge (outputs where known, else
+    inputs); ``inputs`` are what fixes patch. Compared and hashed by identity."""
+
+    urn: str
+    type: str
+    kind: str
+    name: str
+    stack: str
+    project: str
+    id: Any
+    props: Mapping[str, Any]
+    inputs: Mapping[str, Any]
+    parent: str | None
+    dependencies: tuple[str, ...]
+    property_dependencies: Mapping[str, tuple[str, ...]]
+    provider: str | None
+    source: SourcePosition | None
+    origin: str
+    root: str = ""
+
+    def get(self, path: str, default: Any = None) -> Any:
+        """A judged property by dotted path; UNKNOWN propagates (see values.get_path)."""
+        return get_path(self.props, path, default)
+
+    @property
+    def tags(self) -> Mapping[str, Any]:
+        tags = self.props.get("tags")
+        return tags if isinstance(tags, Mapping) else {}
+
+
+@dataclass(frozen=True)
+class Workload:
+    """VMs that serve one purpose: grouped by tag, else by set, else one VM alone."""
+
+    key: str
+    label: str
+    basis: str  # "tag", "set" or "vm"
+    vms: tuple[Resource, ...]
+    sets: tuple[Resource, ...]
+
+
+def parse_urn(urn: str) -> tuple[str, str, str, str]:
+    """``urn:pulumi:stack::project::qualified$type::name`` -> (stack, project, type, name)."""
+    parts = urn.split("::", 3)
+    if len(parts) != 4 or not parts[0].startswith("urn:pulumi:"):
+        return "", "", "", urn
+    stack = parts[0][len("urn:pulumi:") :]
+    type_token = parts[2].rsplit("$", 1)[-1]
+    return stack, parts[1], type_token, parts[3]
+
+
+def parse_arm_id(arm_id: str) -> tuple[str, str] | None:
+    """(lower-case ARM type, lower-case name) of an ARM id, or None when it is not one."""
+    segs = [s for s in arm_id.strip().split("/") if s]
+    if len(segs) < 2:
+        return None
+    low = [s.lower() for s in segs]
+    if "providers" in low:
+        i = len(low) - 1 - low[::-1].index("providers")
+        rest = segs[i + 1 :]
+        if len(rest) < 3 or len(rest) % 2 == 0:
+            return None
+        types = [rest[0]] + [rest[j] for j in range(1, len(rest), 2)]
+        return "/".join(types).lower(), rest[-1].lower()
+    if len(low) >= 4 and low[-2] == "resourcegroups":
+        return "microsoft.resources/resourcegroups", low[-1]
+    return None
+
+
+def _merge(inputs: Mapping[str, Any], outputs: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """Outputs where they are known, else inputs, recursively for objects."""
+    if not outputs:
+        return inputs
+    merged: dict[str, Any] = dict(inputs)
+    for key, out in outputs.items():
+        given = inputs.get(key)
+        if out is UNKNOWN or out is None:
+            if key not in merged:
+                merged[key] = out
+        elif isinstance(out, Mapping) and isinstance(given, Mapping):
+            merged[key] = _merge(given, out)
+        else:
+            merged[key] = out
+    return merged
+
+
+def _provider_urn(ref: str | None) -> str | None:
+    if not ref:
+        return None
+    # "<providerURN>::<providerId>": the URN itself contains "::", the id does not.
+    head, sep, _tail = ref.rpartition("::")
+    if sep and head.startswith("urn:pulumi:") and head.count("::") >= 3:
+        return head
+    return ref
+
+
+def _resource(raw: RawResource, doc: Document) -> Resource:
+    stack, project, _type, name = parse_urn(raw.urn)
+    inputs = dict(raw.inputs)
+    return Resource(
+        urn=raw.urn,
+        type=raw.type,
+        kind=t.kind_of(raw.type),
+        name=name,
+        stack=stack or doc.stack,
+        project=project or doc.project,
+        id=raw.id,
+        props=_merge(inputs, raw.outputs),
+        inputs=inputs,
+        parent=raw.parent,
+        dependencies=tuple(raw.dependencies),
+        property_dependencies={k: tuple(v or ()) for k, v in raw.property_dependencies.items()},
+        provider=_provider_urn(raw.provider),
+        source=raw.source,
+        origin=doc.origin,
+        root=doc.root,
+    )
+
+
+def azure_name(res: Resource) -> str:
+    """The resource's name in Azure: output ``name``, else its name input, else logical name."""
+    name = res.props.get("name") if res.kind != t.VM_EXTENSION else None
+    if not isinstance(name, str):
+        prop = t.NAME_PROPERTIES.get(res.kind)
+        name = res.props.get(prop) if prop else None
+    return name if isinstance(name, str) else res.name
+
+
+class Inventory:
+    """Indexed, read-only view of the resources of one scan (any number of stacks)."""
+
+    def __init__(
+        self,
+        resources: Sequence[Resource],
+        configs: Mapping[tuple[str, str], Mapping[str, Any]],
+        workload_tag: str = "workload",
+    ) -> None:
+        self.resources: tuple[Resource, ...] = tuple(
+            sorted(resources, key=lambda r: (r.stack, r.project, r.kind, r.name, r.urn))
+        )
+        self._configs = configs
+        self._workload_tag = workload_tag
+        self._by_urn: dict[str, Resource] = {}
+        self._by_kind: dict[str, list[Resource]] = defaultdict(list)
+        self._by_id: dict[tuple[str, str], Resource] = {}
+        self._by_id_any: dict[str, Resource] = {}
+        self._by_arm_name: dict[tuple[str, str, str], Resource] = {}
+        for res in self.resources:
+            self._by_urn[res.urn] = res
+            self._by_kind[res.kind].append(res)
+            if isinstance(res.id, str) and res.id:
+                self._by_id[(res.stack, res.id.lower())] = res
+                self._by_id_any.setdefault(res.id.lower(), res)
+            arm = t.ARM_TYPES.get(res.kind)
+            if arm:
+                self._by_arm_name.setdefault((res.stack, arm, azure_name(res).lower()), res)
+        self._members = self._index_members()
+        self._workloads = self._index_workloads()
+
+    @classmethod
+    def build(cls, documents: Iterable[Document], workload_tag: str = "workload") -> Inventory:
+        resources: list[Resource] = []
+        configs: dict[tuple[str, str], Mapping[str, Any]] = {}
+        for doc in documents:
+            configs[(doc.stack, doc.project)] = doc.config
+            resources.extend(_resource(raw, doc) for raw in doc.resources)
+        return cls(resources, configs, workload_tag)
+
+    # -- lookups -------------------------------------------------------------------------
+
+    def get(self, urn: str | None) -> Resource | None:
+        return self._by_urn.get(urn) if urn else None
+
+    def of_kind(self, kind: str) -> tuple[Resource, ...]:
+        return tuple(self._by_kind.get(kind, ()))
+
+    def config(self, res: Resource, key: str, default: Any = None) -> Any:
+        return self._configs.get((res.stack, res.project), {}).get(key, default)
+
+    def by_id(self, res: Resource, arm_id: str, kinds: Iterable[str] = ()) -> Ref:
+        """Resolve an ARM id from ``res``'s stack: exact id, then type/name segments."""
+        wanted = set(kinds)
+        hit = self._by_id.get((res.stack, arm_id.lower())) or self._by_id_any.get(arm_id.lower())
+        if hit is not None and (not wanted or hit.kind in wanted):
+            return hit
+        parsed = parse_arm_id(arm_id)
+        if parsed is not None:
+            arm_type, name = parsed
+            kind = t.KIND_OF_ARM_TYPE.get(arm_type)
+            if kind and (not wanted or kind in wanted):
+                found = self._by_arm_name.get((res.stack, arm_type, name))
+                if found is not None:
+                    return found
+        return UNKNOWN
+
+    def dependency_candidates(self, res: Resource, prop: str, kinds: Iterable[str]) -> list[Resource]:
+        wanted = set(kinds)
+        found = (self._by_urn.get(u) for u in res.property_dependencies.get(prop, ()))
+        return [r for r in found if r is not None and r.kind in wanted]
+
+    def refs(self, res: Resource, via: str, values: Sequence[Any], kinds: Iterable[str]) -> list[Ref]:
+        """Resolve reference ``values`` (ids or ``{id: ...}`` objects) held under the top-level
+        property ``via``. Returns one entry per value: a Resource, or UNKNOWN when it cannot be
+        resolved to a scanned resource (unknown, or a resource outside the scan)."""
+        kinds = tuple(kinds)
+        ids = [v.get("id", UNKNOWN) if isinstance(v, Mapping) else v for v in values]
+        candidates = self.dependency_candidates(res, via, kinds)
+        out: list[Ref] = []
+        for value in ids:
+            if isinstance(value, str) and value:
+                out.append(self.by_id(res, value, kinds))
+            else:
+                out.append(UNKNOWN)
+        unresolved = [i for i, r in enumerate(out) if r is UNKNOWN]
+        spare = [c for c in candidates if c not in out]
+        if unresolved and len(spare) == len(unresolved):
+            for i, cand in zip(unresolved, spare, strict=True):
+                out[i] = cand
+        elif len(ids) == 1 and len(candidates) == 1 and out[0] is UNKNOWN:
+            out[0] = candidates[0]
+        return out
+
+    def ref(self, res: Resource, path: str, kinds: Iterable[str]) -> Ref:
+        """Resolve the single reference at ``path`` (e.g. ``availabilitySet``): a Resource,
+        UNKNOWN (unknown or outside the scan), or None when the property is absent."""
+        value = res.get(path)
+        if value is None:
+            return None
+        if isinstance(value, Mapping) and value.get("id") is None:
+            return None
+        return self.refs(res, path.split(".", 1)[0], [value], kinds)[0]
+
+    # -- locations -----------------------------------------------------------------------
+
+    def location(self, res: Resource) -> Any:
+        """Normalised location of ``res``: its own, its resource group's, its provider's
+        (default provider: stack config ``azure-native:location``), else UNKNOWN."""
+        own = res.props.get("location")
+        if isinstance(own, str) and own:
+            return normalize_location(own)
+        if own is UNKNOWN:
+            for dep in self.dependency_candidates(res, "location", self._by_kind.keys()):
+                loc = dep.props.get("location")
+                if isinstance(loc, str) and loc:
+                    return normalize_location(loc)
+        if res.kind != t.RESOURCE_GROUP:
+            group = self.resource_group(res)
+            if isinstance(group, Resource):
+                loc = self.location(group)
+                if loc is not UNKNOWN:
+                    return loc
+        return self._provider_location(res)
+
+    def resource_group(self, res: Resource) -> Ref:
+        name = res.props.get("resourceGroupName")
+        deps = self.dependency_candidates(res, "resourceGroupName", [t.RESOURCE_GROUP])
+        if len(deps) == 1:
+            return deps[0]
+        if isinstance(name, str):
+            return self._by_arm_name.get(
+                (res.stack, t.ARM_TYPES[t.RESOURCE_GROUP], name.lower()), UNKNOWN
+            )
+        return UNKNOWN if name is not None else None
+
+    def _provider_location(self, res: Resource) -> Any:
+        provider = self.get(res.provider)
+        if provider is not None:
+            loc = provider.props.get("location")
+            if isinstance(loc, str) and loc:
+                return normalize_location(loc)
+            if not provider.name.startswith("default"):
+                return UNKNOWN  # explicit providers do not read stack config
+        loc = self.config(res, "azure-native:location")
+        if isinstance(loc, str) and loc:
+            return normalize_location(loc)
+        return UNKNOWN
+
+    # -- sets and workloads --------------------------------------------------------------
+
+    def _index_members(self) -> dict[Resource, list[Resource]]:
+        members: dict[Resource, list[Resource]] = defaultdict(list)
+        for vm in self.of_kind(t.VM):
+            for path, kind in (
+                ("availabilitySet", t.AVAILABILITY_SET),
+                ("virtualMachineScaleSet", t.SCALE_SET),
+            ):
+                target = self.ref(vm, path, [kind])
+                if isinstance(target, Resource):
+                    members[target].append(vm)
+        return members
+
+    def members(self, group: Resource) -> tuple[Resource, ...]:
+        """The scanned VMs whose availability set / scale set resolves to ``group``."""
+        return tuple(self._members.get(group, ()))
+
+    def vm_set(self, vm: Resource) -> Ref:
+        """The availability set or scale set a VM belongs to; UNKNOWN or None."""
+        result: Ref = None
+        for path, kind in (
+            ("availabilitySet", t.AVAILABILITY_SET),
+            ("virtualMachineScaleSet", t.SCALE_SET),
+        ):
+            target = self.ref(vm, path, [kind])
+            if isinstance(target, Resource):
+                return target
+            if target is UNKNOWN:
+                result = UNKNOWN
+        return result
+
+    def _index_workloads(self) -> dict[Resource, Workload]:
+        groups: dict[str, tuple[str, str, list[Resource], list[Resource]]] = {}
+        for res in self.of_kind(t.VM) + self.of_kind(t.SCALE_SET):
+            key, label, basis, group = self._workload_key(res)
+            entry = groups.setdefault(key, (label, basis, [], []))
+            if res.kind == t.VM:
+                entry[2].append(res)
+            if isinstance(group, Resource) and group not in entry[3]:
+                entry[3].append(group)
+        index: dict[Resource, Workload] = {}
+        for key, (label, basis, vms, sets) in groups.items():
+            wl = Workload(key, label, basis, tuple(vms), tuple(sets))
+            for res in (*vms, *sets):
+                index[res] = wl
+        return index
+
+    def _workload_key(self, res: Resource) -> tuple[str, str, str, Ref]:
+        tag = res.tags.get(self._workload_tag)
+        group: Ref = res if res.kind == t.SCALE_SET else self.vm_set(res)
+        if isinstance(tag, str) and tag:
+            return f"tag:{tag}", tag, "tag", group
+        if isinstance(group, Resource):
+            set_tag = group.tags.get(self._workload_tag)
+            if isinstance(set_tag, str) and set_tag:
+                return f"tag:{set_tag}", set_tag, "tag", group
+            return f"set:{group.project}/{group.name}", group.name, "set", group
+        return f"vm:{res.project}/{res.name}", res.name, "vm", None
+
+    def workload(self, res: Resource) -> Workload:
+        """The workload of a VM or scale set."""
+        return self._workloads[res]
+
+    def workloads(self) -> tuple[Workload, ...]:
+        unique = {wl.key: wl for wl in self._workloads.values()}
+        return tuple(unique[k] for k in sorted(unique))
+

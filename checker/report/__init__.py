@@ -1,0 +1,10 @@
+"""Every report format, in one table."""
+
+from __future__ import annotations
+
+from checker.report.base import Format
+from checker.report.json import JsonFormat
+from checker.report.text import TextFormat
+
+ALL_FORMATS: tuple[Format, ...] = (TextFormat(), JsonFormat())
+FORMATS_BY_NAME: dict[str, Format] = {fmt.name: fmt for fmt in ALL_FORMATS}

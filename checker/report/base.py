@@ -1,0 +1,52 @@
+"""What a report format is, and the facts every format shows the same way."""
+
+from __future__ import annotations
+
+import posixpath
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Protocol
+
+from checker.engine import ScanResult
+from checker.rules.base import Finding, Severity
+
+
+class Format(Protocol):
+    name: str
+    description: str
+
+    def render(self, result: ScanResult) -> str: ...
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int | None
+
+
+def location(finding: Finding) -> Location | None:
+    """Where the finding's resource is constructed, relative to where the scan was pointed:
+    ``infra/__main__.py:42`` for a program scanned as ``infra``."""
+    res = finding.resource
+    if res.source is None:
+        return None
+    base = PurePath(res.root).as_posix() if res.root else ""
+    file = posixpath.normpath(posixpath.join(base, res.source.file)) if base else res.source.file
+    return Location(file, res.source.line or None)
+
+
+def counts(result: ScanResult) -> dict[str, int]:
+    active = Counter(str(f.severity) for f in result.findings if f.suppressed is None)
+    return {str(s): active.get(str(s), 0) for s in sorted(Severity, reverse=True)}
+
+
+def summary_line(result: ScanResult) -> str:
+    c = counts(result)
+    total = sum(c.values())
+    suppressed = sum(1 for f in result.findings if f.suppressed is not None)
+    parts = [f"{n} {sev}{'s' if n != 1 else ''}" for sev, n in c.items() if n]
+    head = f"{total} finding{'s' if total != 1 else ''}"
+    detail = f" ({', '.join(parts)})" if parts else ""
+    extra = f", {suppressed} suppressed" if suppressed else ""
+    return f"{head}{detail}{extra} in {result.resource_count} resources."

@@ -1,0 +1,60 @@
+"""Machine-readable report; its contract is ``schemas/report.schema.json`` (version 1)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from checker.engine import ScanResult
+from checker.report.base import counts, location
+from checker.rules.base import Finding
+from checker.values import redact
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    loc = location(f)
+    res = f.resource
+    return {
+        "rule": f.rule_id,
+        "slug": f.slug,
+        "severity": str(f.severity),
+        "message": f.message,
+        "resource": {"urn": res.urn, "name": res.name, "type": res.type, "stack": res.stack},
+        "location": {"file": loc.file, "line": loc.line} if loc else None,
+        "evidence": f.evidence,
+        "suppressed": f.suppressed,
+        "fixes": [
+            {
+                "title": fix.title,
+                "replacement": fix.replacement,
+                "patch": [redact(op.to_json()) for op in fix.patch],
+                "snippet": fix.snippet,
+            }
+            for fix in f.fixes
+        ],
+    }
+
+
+def report_json(result: ScanResult) -> dict[str, Any]:
+    c = counts(result)
+    return {
+        "version": 1,
+        "findings": [finding_json(f) for f in result.findings],
+        "summary": {
+            "total": sum(c.values()),
+            "by_severity": c,
+            "suppressed": sum(1 for f in result.findings if f.suppressed is not None),
+            "resources": result.resource_count,
+            "inputs": list(result.origins),
+            "incomplete": result.incomplete,
+        },
+        "warnings": list(result.warnings),
+    }
+
+
+class JsonFormat:
+    name = "json"
+    description = "for programs: the versioned contract in schemas/report.schema.json"
+
+    def render(self, result: ScanResult) -> str:
+        return json.dumps(report_json(result), indent=2, sort_keys=False) + "\n"

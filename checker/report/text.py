@@ -1,0 +1,57 @@
+"""Human-readable report: findings grouped by resource, each with its fixes."""
+
+from __future__ import annotations
+
+import click
+
+from checker.engine import ScanResult
+from checker.report.base import location, summary_line
+from checker.rules.base import Finding, Severity
+
+_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line if line else line for line in text.splitlines())
+
+
+def _finding(f: Finding) -> list[str]:
+    sev = click.style(f"{f.severity!s:<7}", fg=_COLOURS[f.severity], bold=True)
+    head = f"  {sev} {click.style(f.rule_id, bold=True)} [{f.slug}] {f.message}"
+    if f.suppressed is not None:
+        head += click.style(f"  (suppressed: {f.suppressed})", dim=True)
+    lines = [head]
+    if f.evidence:
+        lines.append(f"          evidence: {f.evidence}")
+    for i, fix in enumerate(f.fixes):
+        recreate = " (recreates the resource)" if fix.replacement else ""
+        lines.append(f"          fix: {fix.title}{recreate}")
+        if i == 0 and fix.snippet:
+            lines.append(click.style(_indent(fix.snippet, "              "), dim=True))
+    return lines
+
+
+class TextFormat:
+    name = "text"
+    description = "for people at a terminal: grouped by resource, with fixes"
+
+    def render(self, result: ScanResult) -> str:
+        out: list[str] = []
+        current = None
+        for f in result.findings:
+            if f.resource is not current:
+                current = f.resource
+                loc = location(f)
+                where = f"{loc.file}:{loc.line}" if loc and loc.line else (loc.file if loc else "")
+                title = f"{current.name} ({current.kind}, stack {current.stack or '?'})"
+                out.append("")
+                out.append(click.style(f"{where}  {title}" if where else title, bold=True))
+            out.extend(_finding(f))
+        if result.warnings:
+            out.append("")
+            out.extend(click.style(f"warning: {w}", fg="yellow") for w in result.warnings)
+        if result.incomplete:
+            out.append(click.style("note: the scan may be incomplete (see warnings).", fg="yellow"))
+        out.append("")
+        out.append(summary_line(result))
+        return "\n".join(out).lstrip("\n") + "\n"

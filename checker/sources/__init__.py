@@ -1,0 +1,61 @@
+"""Every input format maintcheck reads, in one table, and detection of which one applies.
+
+A directory is a Pulumi project (run under mocks); a file is read as JSON and claimed by
+content: a stack export has ``deployment``, a preview has ``steps``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from checker.errors import InputError
+from checker.inventory import Document
+from checker.sources.base import LoadOptions, Source
+from checker.sources.preview import PreviewSource
+from checker.sources.program import ProgramSource
+from checker.sources.state import StateSource
+
+ALL_SOURCES: tuple[Source, ...] = (ProgramSource(), StateSource(), PreviewSource())
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        text = path.read_text("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a text file; give a JSON file or a Pulumi project directory.") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}.") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}. "
+            "Was the file truncated? Write it again with `pulumi preview --json > FILE` or "
+            "`pulumi stack export --file FILE`."
+        ) from None
+
+
+def load_path(path: Path, options: LoadOptions) -> list[Document]:
+    if not path.exists():
+        raise InputError(f"{path}: no such file or directory.")
+    data = None if path.is_dir() else _read_json(path)
+    for source in ALL_SOURCES:
+        if source.claims(path, data):
+            return source.load(path, data, options)
+    if data is None:
+        raise InputError(
+            f"{path}: a directory without Pulumi.yaml; give a Pulumi project directory, a "
+            "`pulumi preview --json` file or a `pulumi stack export` file."
+        )
+    raise InputError(
+        f"{path}: valid JSON, but neither a `pulumi preview --json` document (an object with "
+        "`steps`) nor a `pulumi stack export` (an object with `version` and `deployment`) at $."
+    )
+
+
+def load_all(paths: Iterable[Path], options: LoadOptions) -> list[Document]:
+    """Read every input of one scan."""
+    return [doc for path in paths for doc in load_path(path, options)]

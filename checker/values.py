@@ -1,0 +1,128 @@
+"""Property values as the engine sees them: UNKNOWN, SECRET, and normalisation.
+
+Every source turns its raw property values into plain JSON-like data through
+:func:`normalize`, so rules meet exactly one marker for "not known yet" and one for
+"a secret we must never print", whatever format the value arrived in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+# The string Pulumi uses for an unknown value in JSON documents and mocks.
+UNKNOWN_SENTINEL: Final = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+# Typed unknown sentinels used over gRPC (bool/number/array/object/asset/archive).
+_TYPED_UNKNOWN_PREFIX: Final = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"
+# The key that marks a special Pulumi value (secret, asset, archive, resource reference).
+SIG_KEY: Final = "4dabf18193072939515e22adb298388d"
+SECRET_SIG: Final = "1b47061264138c4ac30d75fd1eb44270"
+RESOURCE_REF_SIG: Final = "5cf8f73096256a8f31e491e813e4eb8e"
+
+
+class _Marker:
+    """A singleton marker value; compares by identity, prints as its name."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return self._name
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __reduce__(self) -> str:
+        return self._name
+
+
+UNKNOWN: Final = _Marker("UNKNOWN")
+"""A value that is not known before deployment (or a reference outside the scan)."""
+
+SECRET: Final = _Marker("SECRET")
+"""A value that is secret or credential-like; its content is gone and never printed."""
+
+# Keys whose values are credentials even when nothing marks them secret: real preview files
+# carry them in plain text.
+_CREDENTIAL_KEY = re.compile(
+    r"^(adminPassword|password|connectionString|.*[Ss]ecret.*|.*Key|.*Token|.*Password)$"
+)
+
+
+def is_credential_key(key: str) -> bool:
+    """True when a property named ``key`` likely holds a credential (e.g. ``adminPassword``)."""
+    return bool(_CREDENTIAL_KEY.match(key))
+
+
+def is_unknown_string(value: str) -> bool:
+    return value == UNKNOWN_SENTINEL or value.startswith(_TYPED_UNKNOWN_PREFIX)
+
+
+def normalize(value: Any, key: str = "") -> Any:
+    """Return ``value`` with unknowns, secrets and credential-like keys replaced by markers.
+
+    Integral floats (``2.0``, as protobuf Structs deliver numbers) become ints.
+    """
+    if key and is_credential_key(key) and value is not None:
+        return SECRET
+    if isinstance(value, str):
+        if is_unknown_string(value):
+            return UNKNOWN
+        if value == "[secret]":
+            return SECRET
+        return value
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Mapping):
+        sig = value.get(SIG_KEY)
+        if sig == SECRET_SIG:
+            return SECRET
+        if sig == RESOURCE_REF_SIG:
+            return normalize(value.get("id", UNKNOWN))
+        return {str(k): normalize(v, str(k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [normalize(v) for v in value]
+    if value is UNKNOWN or value is SECRET:
+        return value
+    return str(value)
+
+
+def is_known(value: Any) -> bool:
+    return value is not UNKNOWN and value is not SECRET
+
+
+def get_path(obj: Any, path: str, default: Any = None) -> Any:
+    """Read a dotted property path (``storageProfile.osDisk.diffDiskSettings.option``).
+
+    An UNKNOWN met on the way makes the whole value UNKNOWN; a missing key gives ``default``.
+    """
+    cur = obj
+    for part in path.split("."):
+        if cur is UNKNOWN or cur is SECRET:
+            return cur
+        if not isinstance(cur, Mapping) or part not in cur:
+            return default
+        cur = cur[part]
+    return cur
+
+
+def redact(value: Any) -> Any:
+    """Make a normalised value safe to print: markers become their names."""
+    if value is UNKNOWN:
+        return "<unknown>"
+    if value is SECRET:
+        return "<secret>"
+    if isinstance(value, Mapping):
+        return {k: redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
