@@ -13,6 +13,9 @@ from checker.errors import InputError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_ON = ("error", "warning", "info", "never")
+# Kept in step with checker.report.ALL_FORMATS by tests/test_cli.py (importing the report
+# package here would slow start-up).
+FORMAT_NAMES = ("text", "json")
 
 
 def _ids(value: str | None) -> tuple[str, ...]:
@@ -65,8 +68,8 @@ def cli() -> None:
 @click.option("--config", "config", multiple=True, metavar="KEY=VALUE",
               help="Override stack config for a program run, like `pulumi config set`.")
 @click.option("--format", "fmt", default="text", show_default=True,
-              type=click.Choice(["text", "json"]),
-              help="Report format.")
+              type=click.Choice(FORMAT_NAMES),
+              help="Report format: " + ", ".join(FORMAT_NAMES) + ".")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to FILE instead of standard output.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
