@@ -1,0 +1,127 @@
+"""Inventory: reference resolution, locations, workloads."""
+
+from __future__ import annotations
+
+from checker.azure import types as t
+from checker.inventory import parse_arm_id, parse_urn
+from checker.values import UNKNOWN
+from tests.builders import SUB, StackBuilder, inventory
+
+VM = "azure-native:compute:VirtualMachine"
+AS = "azure-native:compute:AvailabilitySet"
+RG = "azure-native:resources:ResourceGroup"
+PROVIDER = "pulumi:providers:azure-native"
+UNKNOWN_STR = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def test_parse_urn_and_arm_id() -> None:
+    urn = "urn:pulumi:dev::app::my:component:Thing$azure-native:compute:VirtualMachine::vm-1"
+    assert parse_urn(urn) == ("dev", "app", "azure-native:compute:VirtualMachine", "vm-1")
+    sub = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s"
+    assert parse_arm_id(sub) == ("microsoft.network/virtualnetworks/subnets", "s")
+    assert parse_arm_id(f"/subscriptions/{SUB}/resourceGroups/App-RG") == (
+        "microsoft.resources/resourcegroups",
+        "app-rg",
+    )
+    assert parse_arm_id("not an id") is None
+
+
+def test_id_built_at_run_time_resolves_by_type_and_name_segments() -> None:
+    s = StackBuilder()
+    aset = s.add(AS, "web-as", {"availabilitySetName": "web-as-prod"}, id=None)
+    concat_id = (
+        f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute/"
+        "availabilitySets/WEB-AS-PROD"
+    )
+    vm = s.add(VM, "vm", {"availabilitySet": {"id": concat_id}})
+    inv = inventory(s)
+    res = inv.get(vm.urn)
+    assert res is not None
+    assert inv.vm_set(res) is inv.get(aset.urn)
+
+
+def test_reference_outside_the_scan_is_unknown_and_counts_for_nothing() -> None:
+    s = StackBuilder()
+    aset = s.add(AS, "web-as", {})
+    elsewhere = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute/availabilitySets/other"
+    vm = s.add(VM, "vm", {"availabilitySet": {"id": elsewhere}})
+    inv = inventory(s)
+    res = inv.get(vm.urn)
+    assert res is not None
+    assert inv.vm_set(res) is UNKNOWN
+    aset_res = inv.get(aset.urn)
+    assert aset_res is not None and inv.members(aset_res) == ()
+
+
+def test_property_dependencies_filtered_by_kind() -> None:
+    s = StackBuilder()
+    rg = s.add(RG, "rg", {"location": "eastus"})
+    aset = s.add(AS, "web-as", {})
+    vm = s.add(
+        VM,
+        "vm",
+        {"availabilitySet": {"id": UNKNOWN_STR}},
+        deps={"availabilitySet": [rg, aset]},
+        id=None,
+    )
+    inv = inventory(s)
+    res = inv.get(vm.urn)
+    assert res is not None and inv.vm_set(res) is inv.get(aset.urn)
+
+
+def test_location_chain_resource_group_then_provider_then_config() -> None:
+    s = StackBuilder(config={"azure-native:location": "East US 2"})
+    s.add(RG, "rg", {"location": "WestEurope", "resourceGroupName": "rg-weu"})
+    explicit = s.add(PROVIDER, "west", {"location": "westus"})
+    bare = s.add(PROVIDER, "bare", {})
+    in_rg = s.add(VM, "in-rg", {"resourceGroupName": "rg-weu"})
+    via_provider = s.add(VM, "via-provider", {"resourceGroupName": "x"}, provider=explicit)
+    via_config = s.add(VM, "via-config", {"resourceGroupName": "x"})
+    explicit_no_loc = s.add(VM, "explicit-no-loc", {}, provider=bare)
+    inv = inventory(s)
+
+    def loc(ref: object) -> object:
+        res = inv.get(ref.urn)  # type: ignore[attr-defined]
+        assert res is not None
+        return inv.location(res)
+
+    assert loc(in_rg) == "westeurope"
+    assert loc(via_provider) == "westus"
+    assert loc(via_config) == "eastus2"
+    # explicit providers do not read stack config
+    assert loc(explicit_no_loc) is UNKNOWN
+
+
+def test_workloads_by_tag_then_set_then_vm_across_stacks() -> None:
+    east = StackBuilder("prod-eastus")
+    west = StackBuilder("prod-westus")
+    for stack in (east, west):
+        aset = stack.add(AS, "web-as", {})
+        stack.add(VM, "web-0", {"availabilitySet": aset.sub()})
+        stack.add(VM, "api", {"tags": {"workload": "api"}})
+        stack.add(VM, "lonely", {})
+    inv = inventory(east, west)
+    keys = {wl.key: sorted((v.stack, v.name) for v in wl.vms) for wl in inv.workloads()}
+    assert keys["set:app/web-as"] == [("prod-eastus", "web-0"), ("prod-westus", "web-0")]
+    assert keys["tag:api"] == [("prod-eastus", "api"), ("prod-westus", "api")]
+    assert keys["vm:app/lonely"] == [("prod-eastus", "lonely"), ("prod-westus", "lonely")]
+    assert [len(wl.sets) for wl in inv.workloads() if wl.key == "set:app/web-as"] == [2]
+
+
+def test_workload_tag_is_configurable() -> None:
+    s = StackBuilder()
+    s.add(VM, "a", {"tags": {"app": "shop"}})
+    s.add(VM, "b", {"tags": {"app": "shop"}})
+    inv = inventory(s, workload_tag="app")
+    (wl,) = inv.workloads()
+    assert wl.key == "tag:shop" and len(wl.vms) == 2 and wl.basis == "tag"
+
+
+def test_kinds_of_versioned_tokens() -> None:
+    assert t.kind_of("azure-native:compute/v20240701:VirtualMachine") == t.VM
+    assert t.kind_of("azure-native_compute_v20230301:compute/v20230301:AvailabilitySet") == (
+        t.AVAILABILITY_SET
+    )
+    assert t.kind_of("azure-native:network/v20230201preview:NetworkInterface") == t.NIC
+    assert t.kind_of("pulumi:providers:azure-native") == t.PROVIDER
+    assert t.kind_of("aws:ec2:Instance") == "aws:ec2:Instance"
