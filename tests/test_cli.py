@@ -1,0 +1,134 @@
+"""The command line: exit codes, options, config files, the JSON contract."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from checker import __version__
+from checker.cli import FORMAT_NAMES, cli
+from checker.report import ALL_FORMATS
+from checker.rules import ALL_RULES
+from checker.schemas import load_schema
+from tests.builders import StackBuilder
+
+VM = "azure-native:compute:VirtualMachine"
+
+
+@pytest.fixture
+def export(tmp_path: Path) -> Path:
+    s = StackBuilder("dev", config={"azure-native:location": "eastus"})
+    s.add(VM, "lonely-b", {"resourceGroupName": "rg"}, line=12)
+    s.add(VM, "lonely-a", {"resourceGroupName": "rg"}, line=4)
+    return s.write(tmp_path / "export.json")
+
+
+def test_version_and_help(runner: CliRunner) -> None:
+    assert runner.invoke(cli, ["--version"]).output.strip() == f"maintcheck, version {__version__}"
+    help_text = runner.invoke(cli, ["--help"]).output
+    assert "maintcheck scan . --stack dev" in help_text
+
+
+def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", "from checker.cli import main; main()", "scan", str(tmp_path / "x.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "no such file or directory" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_format_names_match_the_format_table() -> None:
+    assert tuple(fmt.name for fmt in ALL_FORMATS) == FORMAT_NAMES
+
+
+def test_rules_and_explain(runner: CliRunner) -> None:
+    listing = runner.invoke(cli, ["rules", "--format", "json"])
+    assert [r["id"] for r in json.loads(listing.output)] == [r.id for r in ALL_RULES]
+    for rule in ALL_RULES:
+        out = runner.invoke(cli, ["explain", rule.id.lower()]).output
+        assert rule.slug in out and "Why it matters" in out and "Example" in out
+    by_slug = runner.invoke(cli, ["explain", "single-instance-vm"])
+    assert by_slug.exit_code == 0 and "MC101" in by_slug.output
+    bad = runner.invoke(cli, ["explain", "MC999"])
+    assert bad.exit_code == 2 and "maintcheck rules" in bad.output
+
+
+def test_exit_codes_follow_fail_on(runner: CliRunner, export: Path) -> None:
+    assert runner.invoke(cli, ["scan", str(export)]).exit_code == 1
+    assert runner.invoke(cli, ["scan", str(export), "--fail-on", "never"]).exit_code == 0
+    assert runner.invoke(cli, ["scan", str(export), "--ignore", "MC101"]).exit_code == 0
+    assert runner.invoke(cli, ["scan", str(export), "--select", "MC3"]).exit_code == 0
+    bad = runner.invoke(cli, ["scan", str(export), "--select", "101"])
+    assert bad.exit_code == 2 and "rule IDs look like MC101" in bad.output
+
+
+def test_json_report_matches_its_schema_and_is_sorted(runner: CliRunner, export: Path) -> None:
+    out = runner.invoke(cli, ["scan", str(export), "--format", "json"]).output
+    report = json.loads(out)
+    jsonschema.validate(report, load_schema("report"))
+    assert [f["resource"]["name"] for f in report["findings"]] == ["lonely-a", "lonely-b"]
+    assert report["summary"]["by_severity"]["error"] == 2
+    again = runner.invoke(cli, ["scan", str(export), "--format", "json"]).output
+    assert again == out
+
+
+def test_text_report_groups_by_resource_with_line_and_fix(runner: CliRunner, export: Path) -> None:
+    out = runner.invoke(cli, ["scan", str(export)]).output
+    assert "__main__.py:4  lonely-a (compute:VirtualMachine, stack dev)" in out
+    assert "error   MC101 [single-instance-vm]" in out
+    assert "fix: Run two or more instances" in out
+    assert out.rstrip().endswith("2 findings (2 errors) in 2 resources.")
+    assert "\x1b[" not in out  # no colour when not a terminal
+
+
+def test_output_file(runner: CliRunner, export: Path, tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    result = runner.invoke(cli, ["scan", str(export), "--format", "json", "-o", str(target)])
+    assert result.exit_code == 1 and result.output == ""
+    assert json.loads(target.read_text())["summary"]["total"] == 2
+
+
+def test_config_file_severity_and_ignore(runner: CliRunner, export: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "maintcheck.toml"
+    cfg.write_text('[severity]\nMC101 = "info"\n')
+    result = runner.invoke(cli, ["scan", str(export), "--config-file", str(cfg), "--format", "json"])
+    assert result.exit_code == 0
+    assert {f["severity"] for f in json.loads(result.output)["findings"]} == {"info"}
+    # discovered beside the scanned file, in pyproject.toml
+    (tmp_path / "maintcheck.toml").unlink()
+    (tmp_path / "pyproject.toml").write_text('[tool.maintcheck]\nignore = ["MC101"]\n')
+    assert runner.invoke(cli, ["scan", str(export)]).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('max-unavailable = 2\n', "at $.max-unavailable"),
+        ('[severity]\nMC101 = "fatal"\n', "$.severity.MC101"),
+        ('select = ["X1"]\n', "$.select[0]"),
+        ("bogus = [", "not valid TOML"),
+    ],
+)
+def test_bad_config_exits_2_naming_file_and_path(
+    runner: CliRunner, export: Path, tmp_path: Path, content: str, expected: str
+) -> None:
+    cfg = tmp_path / "maintcheck.toml"
+    cfg.write_text(content)
+    result = runner.invoke(cli, ["scan", str(export)])
+    assert result.exit_code == 2
+    assert "maintcheck.toml" in result.output and expected in result.output
+    assert "Traceback" not in result.output
+
+
+def test_config_pairs_need_an_equals_sign(runner: CliRunner, export: Path) -> None:
+    result = runner.invoke(cli, ["scan", str(export), "--config", "vmCount"])
+    assert result.exit_code == 2 and "KEY=VALUE" in result.output
