@@ -13,7 +13,7 @@ from typing import Any
 
 from checker.errors import InputError
 from checker.rules.base import RuleOptions, Severity
-from checker.schemas import load_schema, validate
+from checker.schemas import validate
 
 
 @dataclass(frozen=True)
@@ -32,14 +32,14 @@ class Settings:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     severities: Mapping[str, Severity] = field(default_factory=dict)
-    options: RuleOptions = RuleOptions()
+    options: RuleOptions = field(default_factory=RuleOptions)
     suppressions: tuple[Suppression, ...] = ()
     fail_on: str | None = None
     origin: str | None = None
 
 
 def _from_table(table: Mapping[str, Any], origin: str) -> Settings:
-    validate(table, load_schema("config"), origin)
+    validate(table, "config", origin)
     options = RuleOptions(
         max_unavailable=float(table.get("max-unavailable", RuleOptions.max_unavailable)),
         workload_tag=table.get("workload-tag", RuleOptions.workload_tag),

@@ -8,13 +8,13 @@ a dictionary access, so building and querying stay linear in the number of resou
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from checker.azure import types as t
 from checker.azure.locations import normalize_location
-from checker.values import UNKNOWN, get_path
+from checker.values import UNKNOWN, get_path, normalize
 
 Ref = Any  # Resource | UNKNOWN | None: see Inventory.ref
 
@@ -32,7 +32,8 @@ class SourcePosition:
 
 @dataclass(frozen=True)
 class RawResource:
-    """One resource as a source read it, values already normalised (see checker.values)."""
+    """One resource as a source read it. ``inputs``/``outputs`` may be raw JSON: the inventory
+    normalises them (checker.values.normalize) when they are read."""
 
     urn: str
     type: str
@@ -133,21 +134,54 @@ def parse_arm_id(arm_id: str) -> tuple[str, str] | None:
     return None
 
 
-def _merge(inputs: Mapping[str, Any], outputs: Mapping[str, Any] | None) -> Mapping[str, Any]:
+def _merge(given: Any, out: Any) -> Any:
     """Outputs where they are known, else inputs, recursively for objects."""
-    if not outputs:
-        return inputs
-    merged: dict[str, Any] = dict(inputs)
-    for key, out in outputs.items():
-        given = inputs.get(key)
-        if out is UNKNOWN or out is None:
-            if key not in merged:
-                merged[key] = out
-        elif isinstance(out, Mapping) and isinstance(given, Mapping):
-            merged[key] = _merge(given, out)
-        else:
-            merged[key] = out
-    return merged
+    if out is None or out is UNKNOWN:
+        return given if given is not None else out
+    if isinstance(out, Mapping) and isinstance(given, Mapping):
+        merged = dict(given)
+        for key, value in out.items():
+            merged[key] = _merge(given.get(key), value)
+        return merged
+    return out
+
+
+class Properties(Mapping[str, Any]):
+    """A resource's properties, normalised (checker.values.normalize) one top-level key at a
+    time on first access: rules read a few keys of each resource, so large scans only pay
+    for what is judged. With ``outputs``, known outputs win over inputs (recursively)."""
+
+    __slots__ = ("_cache", "_inputs", "_outputs")
+
+    def __init__(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any] | None = None):
+        self._inputs = inputs
+        self._outputs = outputs or {}
+        self._cache: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        if key not in self._inputs and key not in self._outputs:
+            raise KeyError(key)
+        given = normalize(self._inputs.get(key), key)
+        value = _merge(given, normalize(self._outputs[key], key)) if key in self._outputs else given
+        self._cache[key] = value
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._inputs or key in self._outputs
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._inputs
+        yield from (k for k in self._outputs if k not in self._inputs)
+
+    def __len__(self) -> int:
+        return len(self._inputs) + sum(1 for k in self._outputs if k not in self._inputs)
+
+    def __repr__(self) -> str:
+        return f"Properties({sorted(self)})"
 
 
 def _provider_urn(ref: str | None) -> str | None:
@@ -162,7 +196,6 @@ def _provider_urn(ref: str | None) -> str | None:
 
 def _resource(raw: RawResource, doc: Document) -> Resource:
     stack, project, _type, name = parse_urn(raw.urn)
-    inputs = dict(raw.inputs)
     return Resource(
         urn=raw.urn,
         type=raw.type,
@@ -171,8 +204,8 @@ def _resource(raw: RawResource, doc: Document) -> Resource:
         stack=stack or doc.stack,
         project=project or doc.project,
         id=raw.id,
-        props=_merge(inputs, raw.outputs),
-        inputs=inputs,
+        props=Properties(raw.inputs, raw.outputs),
+        inputs=Properties(raw.inputs),
         parent=raw.parent,
         dependencies=tuple(raw.dependencies),
         property_dependencies={k: tuple(v or ()) for k, v in raw.property_dependencies.items()},

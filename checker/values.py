@@ -7,6 +7,7 @@ Every source turns its raw property values into plain JSON-like data through
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any, Final
@@ -54,6 +55,7 @@ _CREDENTIAL_KEY = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def is_credential_key(key: str) -> bool:
     """True when a property named ``key`` likely holds a credential (e.g. ``adminPassword``)."""
     return bool(_CREDENTIAL_KEY.match(key))
@@ -66,33 +68,39 @@ def is_unknown_string(value: str) -> bool:
 def normalize(value: Any, key: str = "") -> Any:
     """Return ``value`` with unknowns, secrets and credential-like keys replaced by markers.
 
-    Integral floats (``2.0``, as protobuf Structs deliver numbers) become ints.
+    Integral floats (``2.0``, as protobuf Structs deliver numbers) become ints. This runs on
+    every property of every resource, so the common JSON types take the fast paths first.
     """
-    if key and is_credential_key(key) and value is not None:
+    if key and value is not None and is_credential_key(key):
         return SECRET
-    if isinstance(value, str):
-        if is_unknown_string(value):
-            return UNKNOWN
-        if value == "[secret]":
-            return SECRET
+    kind = type(value)
+    if kind is str:
+        if value == UNKNOWN_SENTINEL or value == "[secret]" or value.startswith(_TYPED_UNKNOWN_PREFIX):
+            return SECRET if value == "[secret]" else UNKNOWN
         return value
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else value
-    if isinstance(value, int):
-        return value
-    if isinstance(value, Mapping):
+    if kind is dict:
         sig = value.get(SIG_KEY)
-        if sig == SECRET_SIG:
-            return SECRET
-        if sig == RESOURCE_REF_SIG:
-            return normalize(value.get("id", UNKNOWN))
-        return {str(k): normalize(v, str(k)) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+        if sig is not None:
+            if sig == SECRET_SIG:
+                return SECRET
+            if sig == RESOURCE_REF_SIG:
+                return normalize(value.get("id", UNKNOWN))
+        return {k: normalize(v, k) for k, v in value.items()}
+    if kind is list:
         return [normalize(v) for v in value]
+    if kind is int or kind is bool or value is None:
+        return value
+    if kind is float:
+        return int(value) if value.is_integer() else value
     if value is UNKNOWN or value is SECRET:
         return value
+    if isinstance(value, Mapping):
+        return normalize(dict(value), key)
+    if isinstance(value, (list, tuple)):
+        return [normalize(v) for v in value]
+    for base in (bool, int, float, str):  # subclasses, e.g. str-based enums
+        if isinstance(value, base):
+            return normalize(base(value), key)
     return str(value)
 
 

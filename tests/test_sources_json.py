@@ -113,5 +113,5 @@ def test_bad_documents_exit_2_with_a_message(runner: CliRunner, name: str, expec
 
 
 def test_bad_document_raises_input_error_naming_the_file() -> None:
-    with pytest.raises(InputError, match="export-v2.json"):
+    with pytest.raises(InputError, match=r"export-v2\.json"):
         load_all([DOCS / "export-v2.json"], LoadOptions())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -23,13 +24,9 @@ def _registry() -> Any:
     """Every shipped schema under its ``$id``, so schemas can ``$ref`` each other."""
     from referencing import Registry, Resource
 
-    pairs = []
-    for entry in resources.files(__name__).iterdir():
-        if entry.name.endswith(".schema.json"):
-            schema = json.loads(entry.read_text("utf-8"))
-            if "$id" in schema:
-                pairs.append((schema["$id"], Resource.from_contents(schema)))
-    return Registry().with_resources(pairs)
+    return Registry().with_resources(
+        (uri, Resource.from_contents(schema)) for uri, schema in _by_id().items()
+    )
 
 
 def json_path(parts: Any) -> str:
@@ -40,13 +37,45 @@ def json_path(parts: Any) -> str:
     return out
 
 
-def validate(data: Any, schema: dict[str, Any], origin: str, what: str = "") -> None:
-    """Raise InputError naming ``origin``, the JSON path and the problem of the most relevant
-    schema violation."""
-    import jsonschema  # deferred: only paths that validate pay for the import
+@functools.cache
+def _fast_check(name: str) -> Callable[[Any], Any]:
+    """A compiled validator for a shipped schema (fastjsonschema turns the schema into Python
+    code: about 50x faster than interpreting it, which matters for 10,000-resource exports)."""
+    import fastjsonschema
+
+    def handler(uri: str) -> Any:
+        return _by_id()[uri]
+
+    return fastjsonschema.compile(
+        load_schema(name), handlers={"https": handler}, use_formats=False
+    )
+
+
+@functools.cache
+def _by_id() -> dict[str, Any]:
+    out = {}
+    for entry in resources.files(__name__).iterdir():
+        if entry.name.endswith(".schema.json"):
+            schema = json.loads(entry.read_text("utf-8"))
+            if "$id" in schema:
+                out[schema["$id"]] = schema
+    return out
+
+
+def validate(data: Any, name: str, origin: str, what: str = "") -> None:
+    """Validate ``data`` against the shipped schema ``name``; raise InputError naming
+    ``origin``, the JSON path and the problem of the most relevant violation."""
+    import fastjsonschema
+
+    try:
+        _fast_check(name)(data)
+        return
+    except fastjsonschema.JsonSchemaException:
+        pass  # explain it with jsonschema's best match, which gives the clearest message
+    import jsonschema
 
     validator = jsonschema.Draft202012Validator(
-        schema,
+        load_schema(name),
         format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
         registry=_registry(),
     )

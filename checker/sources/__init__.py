@@ -25,7 +25,9 @@ def _read_json(path: Path) -> Any:
     try:
         text = path.read_text("utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError(f"{path}: not a text file; give a JSON file or a Pulumi project directory.") from None
+        raise InputError(
+            f"{path}: not a text file; give a JSON file or a Pulumi project directory."
+        ) from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}.") from None
     try:

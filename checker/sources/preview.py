@@ -7,14 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from checker.inventory import Document
-from checker.schemas import load_schema, validate
+from checker.schemas import validate
 from checker.sources.base import LoadOptions
 from checker.sources.v3 import raw_resource, stack_and_project
 from checker.values import normalize
 
-
 # Steps whose resource will not exist after the update.
-DELETE_OPS = frozenset({"delete", "delete-replaced", "discard", "discard-replaced", "remove-pending-replace", "read-discard"})
+DELETE_OPS = frozenset(
+    {"delete", "delete-replaced", "discard", "discard-replaced", "remove-pending-replace", "read-discard"}
+)
 
 
 class PreviewSource:
@@ -24,7 +25,7 @@ class PreviewSource:
         return isinstance(data, Mapping) and "steps" in data
 
     def load(self, path: Path, data: Any, options: LoadOptions) -> list[Document]:
-        validate(data, load_schema("preview"), str(path), "preview")
+        validate(data, "preview", str(path), "preview")
         by_urn: dict[str, Mapping[str, Any]] = {}
         for step in data.get("steps") or []:
             state = step.get("newState")

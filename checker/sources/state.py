@@ -8,7 +8,7 @@ from typing import Any
 
 from checker.errors import InputError
 from checker.inventory import Document
-from checker.schemas import load_schema, validate
+from checker.schemas import validate
 from checker.sources.base import LoadOptions
 from checker.sources.v3 import raw_resource, stack_and_project
 
@@ -26,7 +26,7 @@ class StateSource:
                 f"{path}: stack export version {version!r} is not supported (at $.version); "
                 "export the stack with a current Pulumi CLI, which writes version 3."
             )
-        validate(data, load_schema("stack-export"), str(path), "stack export")
+        validate(data, "stack-export", str(path), "stack export")
         records = [r for r in data["deployment"].get("resources") or [] if not r.get("delete")]
         stack, project = stack_and_project(records)
         return [

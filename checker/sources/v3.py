@@ -29,8 +29,8 @@ def raw_resource(record: Mapping[str, Any]) -> RawResource:
     return RawResource(
         urn=record["urn"],
         type=record["type"],
-        inputs=normalize(record.get("inputs") or {}),
-        outputs=normalize(outputs) if isinstance(outputs, Mapping) else None,
+        inputs=record.get("inputs") or {},
+        outputs=outputs if isinstance(outputs, Mapping) else None,
         id=normalize(record.get("id")) if record.get("id") else None,
         parent=record.get("parent") or None,
         dependencies=tuple(record.get("dependencies") or ()),

@@ -1,0 +1,153 @@
+"""Benchmark the scan engine and CLI start-up (issue 2). Prints figures; asserts nothing.
+
+    python benchmarks/scan.py [--sizes 500,1000,5000] [--repeat 3]
+
+For each N it writes a stack export of N VMs (availability sets of 4, a NIC each, a public IP
+on every other VM), then times, as separate processes and best of ``--repeat`` runs:
+  - ``maintcheck scan FILE --format json`` against a process that only ``json.load``s the file;
+  - ``maintcheck --version`` against bare ``python -c pass``.
+Targets: scan <= 2.0x parse-only at 5,000 VMs; start-up <= bare Python + 0.15 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+SUB = "00000000-0000-0000-0000-000000000000"
+PREFIX = "urn:pulumi:bench::bench::"
+
+
+def _arm(kind: str, name: str) -> str:
+    return f"/subscriptions/{SUB}/resourceGroups/bench-rg/providers/{kind}/{name}"
+
+
+def _record(type_token: str, name: str, inputs: dict[str, Any], arm: str, **extra: Any) -> dict[str, Any]:
+    rec: dict[str, Any] = {
+        "urn": f"{PREFIX}{type_token}::{name}",
+        "custom": True,
+        "id": _arm(arm, name),
+        "type": type_token,
+        "inputs": inputs,
+        "outputs": {**inputs, "name": name},
+        "sourcePosition": "project:///__main__.py#10",
+    }
+    rec.update(extra)
+    return rec
+
+
+def export_document(n_vms: int) -> dict[str, Any]:
+    """A stack export of ``n_vms`` VMs shaped like a real deployment."""
+    resources: list[dict[str, Any]] = [
+        {
+            "urn": f"{PREFIX}azure-native:resources:ResourceGroup::bench-rg",
+            "custom": True,
+            "id": f"/subscriptions/{SUB}/resourceGroups/bench-rg",
+            "type": "azure-native:resources:ResourceGroup",
+            "inputs": {"location": "eastus", "resourceGroupName": "bench-rg"},
+        }
+    ]
+    subnet_id = _arm("Microsoft.Network/virtualNetworks", "vnet") + "/subnets/default"
+    for i in range(n_vms):
+        base = {"resourceGroupName": "bench-rg", "location": "eastus"}
+        if i % 4 == 0:
+            resources.append(
+                _record(
+                    "azure-native:compute:AvailabilitySet",
+                    f"as-{i // 4}",
+                    {**base, "platformUpdateDomainCount": 2, "platformFaultDomainCount": 2,
+                     "sku": {"name": "Aligned"}},
+                    "Microsoft.Compute/availabilitySets",
+                )
+            )
+        ip_config: dict[str, Any] = {
+            "name": "ipconfig1",
+            "subnet": {"id": subnet_id},
+            "privateIPAllocationMethod": "Dynamic",
+        }
+        if i % 2 == 0:
+            resources.append(
+                _record(
+                    "azure-native:network:PublicIPAddress",
+                    f"pip-{i}",
+                    {**base, "publicIPAllocationMethod": "Static", "sku": {"name": "Standard"}},
+                    "Microsoft.Network/publicIPAddresses",
+                )
+            )
+            ip_config["publicIPAddress"] = {"id": _arm("Microsoft.Network/publicIPAddresses", f"pip-{i}")}
+        resources.append(
+            _record(
+                "azure-native:network:NetworkInterface",
+                f"nic-{i}",
+                {**base, "ipConfigurations": [ip_config]},
+                "Microsoft.Network/networkInterfaces",
+            )
+        )
+        resources.append(
+            _record(
+                "azure-native:compute:VirtualMachine",
+                f"vm-{i}",
+                {
+                    **base,
+                    "availabilitySet": {"id": _arm("Microsoft.Compute/availabilitySets", f"as-{i // 4}")},
+                    "hardwareProfile": {"vmSize": "Standard_D2s_v5"},
+                    "networkProfile": {"networkInterfaces": [
+                        {"id": _arm("Microsoft.Network/networkInterfaces", f"nic-{i}")}
+                    ]},
+                    "storageProfile": {"osDisk": {"createOption": "FromImage",
+                                                   "managedDisk": {"storageAccountType": "Premium_LRS"}}},
+                    "tags": {"workload": "web"},
+                },
+                "Microsoft.Compute/virtualMachines",
+            )
+        )
+    return {"version": 3, "deployment": {"manifest": {}, "resources": resources}}
+
+
+def best_of(cmd: list[str], repeat: int, ok: tuple[int, ...] = (0,)) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+        elapsed = time.perf_counter() - start
+        if proc.returncode not in ok:
+            raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.decode()}")
+        best = min(best, elapsed)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--sizes", default="500,1000,5000")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    py = sys.executable
+    maintcheck = [py, "-c", "from checker.cli import main; main()"]
+    env_note = f"python {sys.version.split()[0]}, {os.cpu_count()} cores"
+    print(f"maintcheck scan benchmark ({env_note}); best of {args.repeat} runs, seconds")
+    print(f"{'VMs':>6} {'resources':>9} {'MB':>6} {'parse-only':>10} {'scan':>8} {'ratio':>6}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (int(x) for x in args.sizes.split(",")):
+            doc = export_document(n)
+            path = Path(tmp) / f"export-{n}.json"
+            path.write_text(json.dumps(doc))
+            parse = best_of([py, "-c", f"import json; json.load(open({str(path)!r}))"], args.repeat)
+            scan = best_of([*maintcheck, "scan", str(path), "--format", "json"], args.repeat, (0, 1))
+            size_mb = path.stat().st_size / 1e6
+            print(f"{n:>6} {len(doc['deployment']['resources']):>9} {size_mb:>6.1f} "
+                  f"{parse:>10.3f} {scan:>8.3f} {scan / parse:>5.2f}x")
+    bare = best_of([py, "-c", "pass"], args.repeat * 3)
+    version = best_of([*maintcheck, "--version"], args.repeat * 3)
+    print(f"start-up: python -c pass {bare:.3f} s; maintcheck --version {version:.3f} s; "
+          f"overhead {version - bare:+.3f} s (target <= +0.150 s)")
+
+
+if __name__ == "__main__":
+    main()
