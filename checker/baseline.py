@@ -21,7 +21,14 @@ may improve between releases) and patch values (they may hold stack-specific dat
 from __future__ import annotations
 
 import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+from checker.errors import InputError
 from checker.rules.base import Finding
 
 FINGERPRINT_VERSION = 1
@@ -52,3 +59,121 @@ def fingerprint(finding: Finding) -> str:
     """A 32-hex-digit identity of ``finding`` that survives stack renames and moved lines."""
     text = "\x1f".join(fingerprint_parts(finding))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+# -- baseline files ----------------------------------------------------------------------------
+
+BASELINE_VERSION = 1
+
+_FINGERPRINT = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _fingerprints(data: Any, origin: str, hint: str) -> frozenset[str]:
+    """The fingerprints of a parsed baseline document; InputError names the bad JSON path."""
+
+    def bad(path: str, problem: str) -> InputError:
+        return InputError(f"{origin}: invalid baseline at {path}: {problem}; {hint}.")
+
+    if not isinstance(data, dict):
+        raise bad("$", "expected an object with `version` and `findings`")
+    if "version" not in data:
+        raise bad("$", "'version' is a required property")
+    if data["version"] != BASELINE_VERSION:
+        raise bad("$.version", f"version {data['version']!r} is not supported")
+    entries = data.get("findings")
+    if not isinstance(entries, list):
+        raise bad("$.findings", "expected a list of findings")
+    found: set[str] = set()
+    for i, entry in enumerate(entries):
+        value = entry.get("fingerprint") if isinstance(entry, dict) else None
+        if not isinstance(value, str) or not _FINGERPRINT.match(value):
+            raise bad(f"$.findings[{i}].fingerprint", "expected 32 lower-case hex digits")
+        found.add(value)
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The fingerprints of the findings a team has accepted, read from ``origin``."""
+
+    origin: str
+    fingerprints: frozenset[str]
+
+
+def baseline_json(findings: Iterable[Finding]) -> dict[str, Any]:
+    """Today's unsuppressed findings as a baseline document: one entry per fingerprint (the same
+    finding in several stacks is one entry), sorted, with rule, resource and message for people
+    reading the file."""
+    entries: dict[str, dict[str, str]] = {}
+    for f in sorted(findings, key=Finding.sort_key):
+        if f.suppressed is None:
+            entries.setdefault(
+                fingerprint(f),
+                {
+                    "fingerprint": fingerprint(f),
+                    "rule": f.rule_id,
+                    "project": f.resource.project,
+                    "resource": f.resource.name,
+                    "kind": f.resource.kind,
+                    "message": f.message,
+                },
+            )
+    rows = sorted(
+        entries.values(), key=lambda e: (e["project"], e["resource"], e["rule"], e["fingerprint"])
+    )
+    return {"version": BASELINE_VERSION, "tool": "maintcheck", "findings": rows}
+
+
+def write_baseline(path: Path, findings: Iterable[Finding]) -> int:
+    """Write the baseline file; returns how many entries it holds."""
+    doc = baseline_json(findings)
+    try:
+        path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write the baseline: {exc.strerror}.") from None
+    return len(doc["findings"])
+
+
+def load_baseline(path: Path) -> Baseline:
+    """Read a baseline file; a bad one raises InputError naming the file and JSON path."""
+    hint = f"write a new one with `maintcheck scan ... --write-baseline {path}`"
+    try:
+        data = json.loads(path.read_text("utf-8-sig"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such baseline file; {hint}.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not a text file"
+        raise InputError(f"{path}: cannot read the baseline: {reason}.") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}; {hint}."
+        ) from None
+    return Baseline(str(path), _fingerprints(data, str(path), hint))
+
+
+def apply_baseline(
+    findings: Sequence[Finding], baseline: Baseline
+) -> tuple[list[Finding], int, list[str]]:
+    """Drop the unsuppressed findings the baseline accepts; returns the rest, how many were
+    dropped, and a warning saying so (and how many baseline entries are gone)."""
+    kept: list[Finding] = []
+    seen: set[str] = set()
+    for f in findings:
+        key = fingerprint(f)
+        if f.suppressed is None and key in baseline.fingerprints:
+            seen.add(key)
+        else:
+            kept.append(f)
+    matched = len(findings) - len(kept)
+    plural = "s" if matched != 1 else ""
+    warnings = [
+        f"{matched} finding{plural} matched the baseline {baseline.origin} and "
+        f"{'are' if plural else 'is'} not reported."
+    ]
+    stale = len(baseline.fingerprints - seen)
+    if stale:
+        warnings.append(
+            f"{stale} baseline entr{'ies' if stale != 1 else 'y'} in {baseline.origin} matched "
+            "no finding (fixed, or not scanned this time); refresh it with --write-baseline."
+        )
+    return kept, matched, warnings

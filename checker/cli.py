@@ -80,6 +80,11 @@ def cli() -> None:
               help="Seconds a program may run under mocks.")
 @click.option("--config-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="maintcheck.toml or pyproject.toml to read instead of discovering one.")
+@click.option("--baseline", "baseline_file", metavar="FILE",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Report only findings that are not in this baseline file.")
+@click.option("--write-baseline", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path),
+              help="Record today's findings in FILE as the baseline, then exit 0.")
 def scan(
     paths: tuple[Path, ...],
     stacks: tuple[str, ...],
@@ -91,6 +96,8 @@ def scan(
     ignore: str | None,
     timeout: float,
     config_file: Path | None,
+    baseline_file: Path | None,
+    write_baseline: Path | None,
 ) -> None:
     """Scan Pulumi projects, preview files and stack exports for maintenance readiness.
 
@@ -100,12 +107,16 @@ def scan(
 
     Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 on bad input.
     """
+    from checker import baseline as baseline_mod
     from checker import config as settings_mod
     from checker.engine import scan_documents
     from checker.report import FORMATS_BY_NAME
     from checker.sources import load_all
     from checker.sources.base import LoadOptions
+    from checker.suppressions import FileLineReader
 
+    if baseline_file is not None and write_baseline is not None:
+        raise click.UsageError("give either --baseline or --write-baseline, not both.")
     targets = list(paths) or [Path(".")]
     options = LoadOptions(stacks=stacks, config=_config_pairs(config), timeout=timeout)
     try:
@@ -115,8 +126,11 @@ def scan(
             dirs = [p if p.is_dir() else p.parent for p in targets] + [Path.cwd()]
             settings = settings_mod.discover(dirs)
         settings = settings_mod.narrowed(settings, _ids(select), _ids(ignore))
+        baseline = baseline_mod.load_baseline(baseline_file) if baseline_file else None
         documents = load_all(targets, options)
-        result = scan_documents(documents, settings)
+        result = scan_documents(documents, settings, reader=FileLineReader(), baseline=baseline)
+        if write_baseline is not None:
+            count = baseline_mod.write_baseline(write_baseline, result.findings)
     except InputError as exc:
         click.echo(f"maintcheck: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
@@ -129,6 +143,9 @@ def scan(
             sys.exit(EXIT_ERROR)
     else:
         click.echo(text, nl=False)
+    if write_baseline is not None:
+        click.echo(f"maintcheck: wrote {count} baseline entries to {write_baseline}", err=True)
+        sys.exit(EXIT_OK)
     threshold = fail_on or settings.fail_on or "warning"
     sys.exit(_exit_code(result, threshold))
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from checker.baseline import Baseline, apply_baseline
 from checker.config import Settings
 from checker.inventory import Document, Inventory
 from checker.rules import ALL_RULES
 from checker.rules.base import Finding, Rule, Skipped
+from checker.suppressions import LineReader, apply_suppressions
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class ScanResult:
     resource_count: int
     origins: tuple[str, ...]
     incomplete: bool = False
+    baselined: int = 0  # findings left out because the --baseline file accepts them
 
 
 def selected_rules(settings: Settings, rules: Sequence[Rule] = ALL_RULES) -> tuple[Rule, ...]:
@@ -52,7 +56,16 @@ def run_rules(
     return findings, skipped
 
 
-def scan_documents(documents: Iterable[Document], settings: Settings) -> ScanResult:
+def scan_documents(
+    documents: Iterable[Document],
+    settings: Settings,
+    *,
+    reader: LineReader | None = None,
+    baseline: Baseline | None = None,
+    today: datetime.date | None = None,
+) -> ScanResult:
+    """Scan, then apply suppressions (inline comments only when a ``reader`` of source files
+    is given) and the ``baseline``."""
     docs = tuple(documents)
     inventory = Inventory.build(docs, workload_tag=settings.options.workload_tag)
     findings, skipped = run_rules(inventory, settings)
@@ -61,10 +74,19 @@ def scan_documents(documents: Iterable[Document], settings: Settings) -> ScanRes
         f"{s.rule_id}: could not judge {s.resource.name!r} ({s.resource.stack}): {s.reason}"
         for s in sorted(skipped, key=lambda s: (s.rule_id, s.resource.stack, s.resource.name))
     )
+    findings, notes = apply_suppressions(
+        findings, settings.suppressions, today or datetime.date.today(), reader
+    )
+    warnings.extend(notes)
+    baselined = 0
+    if baseline is not None:
+        findings, baselined, notes = apply_baseline(findings, baseline)
+        warnings.extend(notes)
     return ScanResult(
         findings=tuple(findings),
         warnings=tuple(dict.fromkeys(warnings)),
         resource_count=len(inventory.resources),
         origins=tuple(doc.origin for doc in docs),
         incomplete=any(doc.incomplete for doc in docs),
+        baselined=baselined,
     )
