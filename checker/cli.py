@@ -15,7 +15,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_ON = ("error", "warning", "info", "never")
 # Kept in step with checker.report.ALL_FORMATS by tests/test_cli.py (importing the report
 # package here would slow start-up).
-FORMAT_NAMES = ("text", "json")
+FORMAT_NAMES = ("text", "json", "sarif", "markdown", "github", "junit")
 
 
 def _ids(value: str | None) -> tuple[str, ...]:
@@ -23,7 +23,7 @@ def _ids(value: str | None) -> tuple[str, ...]:
     if not value:
         return ()
     ids = tuple(part.strip().upper() for part in value.split(",") if part.strip())
-    bad = [i for i in ids if not (i.startswith("MC") and i[2:].isdigit() or i == "MC")]
+    bad = [i for i in ids if not ((i.startswith("MC") and i[2:].isdigit()) or i == "MC")]
     if bad:
         raise click.BadParameter(
             f"{', '.join(bad)}: rule IDs look like MC101, or a prefix like MC1 "

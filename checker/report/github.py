@@ -1,0 +1,54 @@
+"""GitHub Actions workflow commands: one annotation per active finding.
+
+``::error file=infra/__main__.py,line=42,title=MC101 single-instance-vm::message`` (warning for
+warnings, notice for info). Values are escaped the way the Actions runner unescapes them;
+findings without a source line get a command without ``file``/``line``. Suppressed findings are
+not annotated; the closing summary line counts them.
+"""
+
+from __future__ import annotations
+
+from checker.engine import ScanResult
+from checker.report.base import location, summary_line
+from checker.rules.base import Finding, Severity
+
+COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def escape_data(text: str) -> str:
+    """Escape a command's message (after ``::``)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a command property value (``file=``, ``title=``)."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(f: Finding) -> str:
+    props: list[tuple[str, str]] = []
+    loc = location(f)
+    if loc is not None:
+        props.append(("file", loc.file))
+        if loc.line:
+            props.append(("line", str(loc.line)))
+    props.append(("title", f"{f.rule_id} {f.slug}"))
+    where = "" if loc is not None else f" [{f.resource.urn}]"
+    fixes = "\n".join(
+        f"Fix: {fix.title}" + (" (recreates the resource)" if fix.replacement else "")
+        for fix in f.fixes
+    )
+    message = f"{f.message}{where}\n{fixes}"
+    head = ",".join(f"{key}={escape_property(value)}" for key, value in props)
+    return f"::{COMMANDS[f.severity]} {head}::{escape_data(message)}"
+
+
+class GithubFormat:
+    name = "github"
+    description = "GitHub Actions annotations (workflow commands) on the program's lines"
+
+    def render(self, result: ScanResult) -> str:
+        lines = [annotation(f) for f in result.findings if f.suppressed is None]
+        lines.extend(f"maintcheck: warning: {escape_data(w)}" for w in result.warnings)
+        lines.append(f"maintcheck: {summary_line(result)}")
+        return "\n".join(lines) + "\n"

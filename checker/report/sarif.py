@@ -1,0 +1,168 @@
+"""SARIF 2.1.0 report, for GitHub code scanning and other SARIF viewers.
+
+One run; the driver's rules come from the rule catalog (help text from each rule's ``DOC``).
+Each result has a logical location (the resource URN) and, when the program line is known, a
+physical location. Fixes go into the message and ``properties.fixes``: SARIF ``fixes`` must be
+concrete text edits of the artifact, and a property patch on a constructor call is not one.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from typing import Any
+from urllib.parse import quote
+
+from checker import __version__
+from checker.baseline import fingerprint
+from checker.engine import ScanResult
+from checker.report.base import Location, counts, location
+from checker.rules import ALL_RULES
+from checker.rules.base import Finding, Rule, Severity
+from checker.values import redact
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT_KEY = "maintcheck/v1"
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def rule_help_markdown(rule: Rule) -> str:
+    doc = rule.doc
+    return (
+        f"**{rule.id} {rule.slug}**: {rule.title}\n\n"
+        f"## What it does\n{doc.what}\n\n"
+        f"## Why it matters\n{doc.why}\n\n"
+        f"## Example\n```python\n{doc.example}\n```\n\n"
+        f"## Fix\n{doc.fix}\n"
+    )
+
+
+def rule_help_text(rule: Rule) -> str:
+    doc = rule.doc
+    return (
+        f"What it does: {doc.what}\n\nWhy it matters: {doc.why}\n\n"
+        f"Example:\n{doc.example}\n\nFix: {doc.fix}\n"
+    )
+
+
+def sarif_rule(rule: Rule) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "name": rule.slug,
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.doc.what},
+        "help": {"text": rule_help_text(rule), "markdown": rule_help_markdown(rule)},
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {"tags": ["azure", "maintenance", "reliability"]},
+    }
+
+
+def artifact_uri(file: str) -> dict[str, str]:
+    """An artifactLocation: repository-relative paths against %SRCROOT%, absolute ones as
+    ``file://`` URIs; both percent-encoded as URIs must be."""
+    path = file.replace("\\", "/")
+    if posixpath.isabs(path) or (len(path) > 1 and path[1] == ":"):
+        return {"uri": "file://" + quote(path if path.startswith("/") else "/" + path)}
+    return {"uri": quote(path), "uriBaseId": "%SRCROOT%"}
+
+
+def physical_location(loc: Location) -> dict[str, Any]:
+    out: dict[str, Any] = {"artifactLocation": artifact_uri(loc.file)}
+    if loc.line:
+        out["region"] = {"startLine": loc.line}
+    return out
+
+
+def _fix_text(f: Finding) -> str:
+    titles = [fix.title.rstrip(".") + (" (recreates the resource)" if fix.replacement else "")
+              for fix in f.fixes]
+    return "Fix: " + titles[0] if len(titles) == 1 else "Fixes: " + "; or ".join(titles)
+
+
+def sarif_result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
+    res = f.resource
+    where: dict[str, Any] = {}
+    loc = location(f)
+    if loc is not None:
+        where["physicalLocation"] = physical_location(loc)
+    where["logicalLocations"] = [
+        {"name": res.name, "fullyQualifiedName": res.urn, "kind": "resource"}
+    ]
+    text = f"{f.message.rstrip('.')}. {_fix_text(f)}."
+    out: dict[str, Any] = {"ruleId": f.rule_id}
+    if f.rule_id in rule_index:
+        out["ruleIndex"] = rule_index[f.rule_id]
+    out.update(
+        {
+            "level": LEVELS[f.severity],
+            "message": {"text": text},
+            "locations": [where],
+            "partialFingerprints": {FINGERPRINT_KEY: fingerprint(f)},
+            "suppressions": (
+                [{"kind": "external", "status": "accepted", "justification": f.suppressed}]
+                if f.suppressed is not None
+                else []
+            ),
+            "properties": {
+                "resource": {"urn": res.urn, "name": res.name, "type": res.type,
+                             "stack": res.stack},
+                "severity": str(f.severity),
+                "evidence": f.evidence,
+                "fixes": [
+                    {
+                        "title": fix.title,
+                        "replacement": fix.replacement,
+                        "patch": [redact(op.to_json()) for op in fix.patch],
+                        "snippet": fix.snippet,
+                    }
+                    for fix in f.fixes
+                ],
+            },
+        }
+    )
+    return out
+
+
+def report_sarif(result: ScanResult) -> dict[str, Any]:
+    rule_index = {rule.id: i for i, rule in enumerate(ALL_RULES)}
+    notifications = [
+        {"level": "warning", "message": {"text": w}} for w in result.warnings
+    ]
+    c = counts(result)
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "maintcheck",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "rules": [sarif_rule(rule) for rule in ALL_RULES],
+                    }
+                },
+                "invocations": [
+                    {"executionSuccessful": True, "toolExecutionNotifications": notifications}
+                ],
+                "columnKind": "unicodeCodePoints",
+                "results": [sarif_result(f, rule_index) for f in result.findings],
+                "properties": {
+                    "summary": {
+                        "by_severity": c,
+                        "suppressed": sum(1 for f in result.findings if f.suppressed is not None),
+                        "resources": result.resource_count,
+                        "incomplete": result.incomplete,
+                    }
+                },
+            }
+        ],
+    }
+
+
+class SarifFormat:
+    name = "sarif"
+    description = "SARIF 2.1.0 for GitHub code scanning and other SARIF viewers"
+
+    def render(self, result: ScanResult) -> str:
+        return json.dumps(report_sarif(result), indent=2, ensure_ascii=False) + "\n"
