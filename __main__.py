@@ -89,7 +89,9 @@ def nic(name: str, subnet: network.Subnet, subnet_prefix: str, index: int, **ip_
         name="ipconfig1",
         subnet=network.SubnetArgs(id=subnet.id),
         private_ip_allocation_method=private_ip_allocation,
-        private_ip_address=static_address(subnet_prefix, index) if private_ip_allocation == "Static" else None,
+        private_ip_address=(
+            static_address(subnet_prefix, index) if private_ip_allocation == "Static" else None
+        ),
         **ip_config_extra,
     )
     return network.NetworkInterface(
@@ -208,7 +210,9 @@ patch_window = maintenance.MaintenanceConfiguration(
     recur_every="Week Sunday",
     install_patches=maintenance.InputPatchConfigurationArgs(
         reboot_setting="IfRequired",
-        linux_parameters=maintenance.InputLinuxParametersArgs(classifications_to_include=["Critical", "Security"]),
+        linux_parameters=maintenance.InputLinuxParametersArgs(
+            classifications_to_include=["Critical", "Security"]
+        ),
     ),
 )
 scheduled_events = compute.ScheduledEventsPolicyArgs(
