@@ -1,0 +1,63 @@
+"""MC101 single-instance-vm: regional, zonal, workloads, unknown sets."""
+
+from __future__ import annotations
+
+from checker.config import Settings
+from checker.engine import run_rules
+from checker.rules.base import Finding, Skipped
+from tests.builders import SUB, StackBuilder, inventory
+
+VM = "azure-native:compute:VirtualMachine"
+AS = "azure-native:compute:AvailabilitySet"
+VMSS = "azure-native:compute:VirtualMachineScaleSet"
+ONLY = Settings(select=("MC101",))
+
+
+def run(*stacks: StackBuilder) -> tuple[list[Finding], list[Skipped]]:
+    return run_rules(inventory(*stacks), ONLY)
+
+
+def test_regional_single_vm_fires_with_three_fixes_that_recreate() -> None:
+    s = StackBuilder()
+    s.add(VM, "lonely", {"resourceGroupName": "rg", "location": "eastus"})
+    (finding,), _ = run(s)
+    assert "is a single instance" in finding.message
+    assert [fix.replacement for fix in finding.fixes] == [True, True, True]
+    assert "AvailabilitySet" in finding.fixes[0].snippet and '"Aligned"' in finding.fixes[0].snippet
+    compile(finding.fixes[0].snippet, "<snippet>", "exec")
+
+
+def test_members_of_sets_and_scale_sets_do_not_fire() -> None:
+    s = StackBuilder()
+    aset = s.add(AS, "web-as", {})
+    vmss = s.add(VMSS, "flex", {"orchestrationMode": "Flexible"})
+    s.add(VM, "in-set", {"availabilitySet": aset.sub()})
+    s.add(VM, "in-flex", {"virtualMachineScaleSet": vmss.sub()})
+    assert run(s) == ([], [])
+
+
+def test_zonal_workload_in_one_zone_fires_and_says_so() -> None:
+    s = StackBuilder()
+    s.add(VM, "a", {"zones": ["1"], "tags": {"workload": "api"}})
+    s.add(VM, "b", {"zones": ["1"], "tags": {"workload": "api"}})
+    findings, _ = run(s)
+    assert [f.resource.name for f in findings] == ["a", "b"]
+    assert all("zone 1" in f.message and "workload 'api'" in f.message for f in findings)
+
+
+def test_workload_spread_over_two_zones_is_protected() -> None:
+    s = StackBuilder()
+    s.add(VM, "a", {"zones": ["1"], "tags": {"workload": "api"}})
+    s.add(VM, "b", {"zones": [2.0], "tags": {"workload": "api"}})
+    assert run(s) == ([], [])
+
+
+def test_unknown_set_or_set_outside_the_scan_is_skipped_not_judged() -> None:
+    s = StackBuilder()
+    s.add(VM, "unknown-set", {"availabilitySet": {"id": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}})
+    outside = f"/subscriptions/{SUB}/resourceGroups/x/providers/Microsoft.Compute/availabilitySets/far"
+    s.add(VM, "outside", {"availabilitySet": {"id": outside}})
+    s.add(VM, "unknown-zones", {"zones": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"})
+    findings, skipped = run(s)
+    assert findings == []
+    assert sorted(x.resource.name for x in skipped) == ["outside", "unknown-set", "unknown-zones"]
