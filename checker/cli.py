@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from checker import __version__
+from checker.commands.hook import hook_command
 from checker.errors import InputError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -203,6 +204,9 @@ def explain(rule_id: str) -> None:
     raise click.BadParameter(
         f"{rule_id!r} is not a rule; `maintcheck rules` lists them.", param_hint="RULE"
     )
+
+
+cli.add_command(hook_command(scan))
 
 
 def main() -> None:

@@ -1,0 +1,95 @@
+"""``maintcheck hook``: the pre-commit entry point.
+
+pre-commit passes the changed files that match the hook's ``files`` pattern; the hook scans the
+Pulumi projects (directories with ``Pulumi.yaml``) that hold them, as one scan. Without files
+(``pass_filenames: false``) it scans every project under the current directory. It takes every
+option of ``maintcheck scan`` (``--stack``, ``--fail-on``, ``--baseline``...), so a hook's
+``args`` read like a scan's.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+
+PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
+# Directories never searched for projects: tool caches, dependencies, virtualenvs.
+_SKIP = frozenset({"node_modules", "__pycache__", "site-packages"})
+
+
+def is_project(directory: Path) -> bool:
+    return any((directory / name).is_file() for name in PROJECT_FILES)
+
+
+def _relative(directory: Path, top: Path) -> Path:
+    try:
+        return directory.relative_to(top)
+    except ValueError:
+        return directory
+
+
+def project_of(file: Path, top: Path) -> Path | None:
+    """The nearest directory holding ``file`` (or the directory itself) that is a Pulumi
+    project, searching no higher than ``top``."""
+    top = top.resolve()
+    current = file.resolve()
+    current = current if current.is_dir() else current.parent
+    while True:
+        if is_project(current):
+            return _relative(current, top)
+        if current == top or current.parent == current or top not in current.parents:
+            return None
+        current = current.parent
+
+
+def all_projects(top: Path) -> list[Path]:
+    """Every project under ``top``, skipping hidden directories, virtualenvs and caches."""
+    found: list[Path] = []
+    for root, dirs, _files in os.walk(top):
+        here = Path(root)
+        dirs[:] = sorted(
+            d for d in dirs
+            if not d.startswith(".") and d not in _SKIP and not (here / d / "pyvenv.cfg").exists()
+        )
+        if is_project(here):
+            found.append(_relative(here, top))
+    return found
+
+
+def projects_for(files: Iterable[Path], top: Path) -> list[Path]:
+    """The projects to scan for the changed ``files`` (all projects when there are none)."""
+    files = list(files)
+    if not files:
+        return all_projects(top)
+    found = {p for p in (project_of(f, top) for f in files) if p is not None}
+    return sorted(found)
+
+
+def hook_command(scan: click.Command) -> click.Command:
+    """Build the ``hook`` command around ``scan``: same options, FILES instead of PATHS."""
+
+    @click.pass_context
+    def run(ctx: click.Context, /, files: tuple[Path, ...], **options: Any) -> None:
+        projects = projects_for(files, Path.cwd())
+        if not projects:
+            click.echo("maintcheck: no Pulumi project (Pulumi.yaml) holds the changed files.")
+            return
+        ctx.invoke(scan, paths=tuple(projects), **options)
+
+    files = click.Argument(["files"], nargs=-1, type=click.Path(path_type=Path))
+    return click.Command(
+        "hook",
+        callback=run,
+        params=[files, *(p for p in scan.params if p.name != "paths")],
+        help=(
+            "Scan the Pulumi projects that hold FILES (for pre-commit).\n\n"
+            "FILES are changed files; each is scanned through the nearest directory above it "
+            "that has a Pulumi.yaml. Without FILES, every Pulumi project under the current "
+            "directory is scanned. Options are those of `maintcheck scan`."
+        ),
+        short_help="Scan the Pulumi projects holding FILES (for pre-commit).",
+    )
