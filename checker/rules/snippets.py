@@ -59,3 +59,72 @@ def call(type_path: str, logical_name: str, *args: str, var: str | None = None) 
     lines.extend(f"    {a}," for a in args if a)
     lines.append(")")
     return "\n".join(lines)
+
+
+def snake(camel: str) -> str:
+    """The Python keyword of a camelCase property: ``privateIPAddress`` -> ``private_ip_address``."""
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", camel)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
+# Properties whose keys are the user's own (not SDK property names) and stay as they are.
+_FREE_FORM = frozenset({"tags"})
+
+
+def py_value(value: Any) -> str:
+    """A Python literal for an input value with snake_case keys, as the SDK's ``...ArgsDict``
+    inputs take them (``{"vmSize": "x"}`` -> ``{'vm_size': 'x'}``); tags keep their keys."""
+    if isinstance(value, dict):
+        items = (f"{snake(k)!r}: {literal(v) if k in _FREE_FORM else py_value(v)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(py_value(v) for v in value) + "]"
+    return literal(value)
+
+
+def kwarg(camel: str, value: Any) -> str:
+    """``platformUpdateDomainCount``, 3 -> ``platform_update_domain_count=3``."""
+    return f"{snake(camel)}={literal(value) if camel in _FREE_FORM else py_value(value)}"
+
+
+def known_kwargs(inputs: Any, skip: frozenset[str] = frozenset()) -> list[str]:
+    """``key=value`` arguments for every input whose value is fully known (no UNKNOWN or SECRET
+    inside), in input order, leaving out ``skip`` and the group/location (see the *_arg helpers)."""
+    if not isinstance(inputs, dict):
+        return []
+    left_out = skip | {"resourceGroupName", "location"}
+    return [kwarg(k, v) for k, v in inputs.items() if k not in left_out and fully_known(v)]
+
+
+def fully_known(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(fully_known(v) for v in value.values())
+    if isinstance(value, list):
+        return all(fully_known(v) for v in value)
+    return is_known(value)
+
+
+def availability_set(
+    aset: Resource, location: Any, changes: dict[str, Any], replace_on: tuple[str, ...] = ()
+) -> str:
+    """The availability set ``aset`` written out again with ``changes`` (camelCase inputs), its
+    other known inputs kept. ``replace_on`` names changed properties Azure cannot update in
+    place: the snippet then asks Pulumi to replace the set (deleting it first, as Azure names
+    must stay unique) instead of attempting an update that Azure would reject."""
+    inputs = dict(aset.inputs)
+    inputs.pop("virtualMachines", None)  # membership is declared on the VMs
+    inputs.update(changes)
+    args = [resource_group_arg(aset), location_arg(aset, location), *known_kwargs(inputs)]
+    if replace_on:
+        props = ", ".join(repr(p) for p in replace_on)
+        args.append(f"opts=pulumi.ResourceOptions(replace_on_changes=[{props}], delete_before_replace=True)")
+    code = call("compute.AvailabilitySet", aset.name, *args)
+    unknown = [
+        snake(k)
+        for k, v in inputs.items()
+        if not fully_known(v) and k not in ("resourceGroupName", "location")
+    ]
+    if unknown:
+        code = code[:-1] + f"    # keep {', '.join(unknown)} as in your program\n)"
+    header = ("import pulumi\n" if replace_on else "") + IMPORT
+    return f"{header}\n{code}"

@@ -1,0 +1,96 @@
+"""MC104 too-few-fault-domains: an availability set whose VMs all share one fault domain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checker.azure import types as t
+from checker.inventory import Inventory, Resource
+from checker.rules import snippets as s
+from checker.rules.base import Finding, Fix, PatchOp, Rule, RuleDoc, RuleOptions, Severity, Skipped
+from checker.rules.mc102_availability_set_single_member import whole_number
+from checker.values import UNKNOWN
+
+# Every region offers at least 2 fault domains for Aligned (managed-disk) sets; some offer 3.
+SAFE_FAULT_DOMAINS = 2
+LIST_MAXIMUM = (
+    "az vm list-skus --resource-type availabilitySets --query "
+    "\"[?name=='Aligned'].{Location:locationInfo[0].location, "
+    'MaximumFaultDomainCount:capabilities[0].value}" -o Table'
+)
+
+DOC = RuleDoc(
+    what=(
+        "Checks for availability sets with `platformFaultDomainCount` 1. Scale sets are not "
+        "judged: for them 1 means max spreading, which is the recommended setting."
+    ),
+    why=(
+        "A fault domain is a group of hosts sharing power, cooling and a network switch. With one "
+        "fault domain every VM of the set sits behind the same rack hardware, so rack-level "
+        "maintenance, hardware decommissioning or a failure during a maintenance wave can take "
+        "the whole set down at once, update domains notwithstanding."
+    ),
+    example=(
+        "web_as = azure_native.compute.AvailabilitySet(\n"
+        '    "web-as",\n'
+        '    resource_group_name="app-rg",\n'
+        "    platform_fault_domain_count=1,\n"
+        ")"
+    ),
+    fix=(
+        "Use 2 fault domains, or 3 where the region offers 3 for Aligned sets (`"
+        + LIST_MAXIMUM
+        + "`). The count is fixed at creation: the set is recreated, and its VMs with it."
+    ),
+)
+
+
+def _fix(group: Resource, inv: Inventory) -> Fix:
+    op = "replace" if "platformFaultDomainCount" in group.inputs else "add"
+    snippet = s.availability_set(
+        group,
+        inv.location(group),
+        {"platformFaultDomainCount": SAFE_FAULT_DOMAINS},
+        replace_on=("platformFaultDomainCount",),
+    )
+    snippet += (
+        f"\n# Use 3 where the region offers it for Aligned sets: {LIST_MAXIMUM}\n"
+        f"# The VMs of {group.name!r} are recreated in the new set: give them "
+        "replace_on_changes=['availabilitySet']."
+    )
+    return Fix(
+        title=(
+            "Set platformFaultDomainCount to 2 (3 where the region offers it); the count is "
+            "fixed at creation, so the set and its VMs are recreated"
+        ),
+        patch=(PatchOp(op, "/platformFaultDomainCount", SAFE_FAULT_DOMAINS),),
+        snippet=snippet,
+        replacement=True,
+    )
+
+
+def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
+    for group in inv.of_kind(t.AVAILABILITY_SET):
+        raw = group.get("platformFaultDomainCount")
+        if raw is UNKNOWN:
+            yield RULE.skipped(group, "platformFaultDomainCount is unknown")
+            continue
+        if whole_number(raw) != 1:
+            continue
+        vms = len(inv.members(group))
+        who = f"all {vms} of its VMs share" if vms >= 2 else "its VMs share"
+        message = (
+            f"availability set {group.name!r} has 1 fault domain: {who} one rack's power and "
+            f"network, so rack-level maintenance or a failure takes them down together"
+        )
+        yield RULE.finding(group, message, [_fix(group, inv)])
+
+
+RULE = Rule(
+    id="MC104",
+    slug="too-few-fault-domains",
+    severity=Severity.WARNING,
+    title="Availability set with a single fault domain",
+    doc=DOC,
+    check=check,
+)

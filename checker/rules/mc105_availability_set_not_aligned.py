@@ -1,0 +1,112 @@
+"""MC105 availability-set-not-aligned: a Classic availability set holding managed-disk VMs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from checker.azure import types as t
+from checker.inventory import Inventory, Resource
+from checker.rules import snippets as s
+from checker.rules.base import Finding, Fix, PatchOp, Rule, RuleDoc, RuleOptions, Severity, Skipped
+from checker.rules.mc102_availability_set_single_member import whole_number
+from checker.values import UNKNOWN
+
+DOC = RuleDoc(
+    what=(
+        "Checks for availability sets whose `sku.name` is not `Aligned` (unset means `Classic`) "
+        "while a member VM uses managed disks: an OS disk with `managedDisk`, or without `vhd`."
+    ),
+    why=(
+        "Only an Aligned set places each VM's managed disks in storage fault domains aligned with "
+        "the VM's compute fault domain. In a Classic set the disks of VMs in different fault "
+        "domains can share one storage scale unit, so storage maintenance or a storage failure "
+        "can reach VMs the set was meant to keep apart; Azure requires Aligned for managed-disk "
+        "VMs in a set."
+    ),
+    example=(
+        "web_as = azure_native.compute.AvailabilitySet(\n"
+        '    "web-as",\n'
+        '    resource_group_name="app-rg",\n'
+        "    # no sku: Classic\n"
+        ")\n"
+        "# ...and VMs with storage_profile={'os_disk': {'managed_disk': {...}}} in it"
+    ),
+    fix=(
+        "Set `sku={'name': 'Aligned'}`. Azure converts an existing set in place (no "
+        "recreation). In a region with only 2 managed fault domains a set with 3 must also go "
+        "to 2, and that recreates the set."
+    ),
+)
+
+
+def uses_managed_disks(vm: Resource) -> Any:
+    """True / False, UNKNOWN when the OS disk is unknown, None with no storage profile."""
+    profile = vm.get("storageProfile")
+    if profile is UNKNOWN:
+        return UNKNOWN
+    if not isinstance(profile, Mapping):
+        return None
+    disk = profile.get("osDisk")
+    if disk is UNKNOWN:
+        return UNKNOWN
+    if not isinstance(disk, Mapping):
+        return True  # an image-based VM without an explicit OS disk gets a managed one
+    if disk.get("managedDisk") is not None:
+        return True
+    vhd = disk.get("vhd")
+    if vhd is UNKNOWN:
+        return UNKNOWN
+    return vhd is None
+
+
+def _fix(group: Resource, inv: Inventory) -> Fix:
+    sku = group.inputs.get("sku")
+    if isinstance(sku, Mapping):
+        op = "replace" if "name" in sku else "add"
+        patch = (PatchOp(op, "/sku/name", "Aligned"),)
+    else:
+        patch = (PatchOp("add", "/sku", {"name": "Aligned"}),)
+    title = "Set sku.name to Aligned (Azure converts the set in place)"
+    snippet = s.availability_set(group, inv.location(group), {"sku": {"name": "Aligned"}})
+    if whole_number(group.get("platformFaultDomainCount")) == 3:
+        title += (
+            "; where the region offers only 2 managed fault domains, also set "
+            "platformFaultDomainCount to 2, which recreates the set"
+        )
+        snippet += "\n# In a region with 2 managed fault domains, also platform_fault_domain_count=2."
+    return Fix(title=title, patch=patch, snippet=snippet, replacement=False)
+
+
+def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
+    for group in inv.of_kind(t.AVAILABILITY_SET):
+        sku = group.get("sku.name")
+        if sku is UNKNOWN:
+            yield RULE.skipped(group, "sku.name is unknown")
+            continue
+        if isinstance(sku, str) and sku.lower() == "aligned":
+            continue
+        verdicts = [(vm, uses_managed_disks(vm)) for vm in inv.members(group)]
+        managed = [vm for vm, v in verdicts if v is True]
+        if not managed:
+            if any(v is UNKNOWN for _vm, v in verdicts):
+                yield RULE.skipped(group, "the disks of its VMs are unknown")
+            continue
+        names = ", ".join(repr(vm.name) for vm in managed)
+        shown = sku if isinstance(sku, str) else "Classic (unset)"
+        message = (
+            f"availability set {group.name!r} is {shown}, not Aligned, but {len(managed)} of its "
+            f"VMs use managed disks ({names}): their disks are not kept in separate storage "
+            f"fault domains, so storage maintenance can reach VMs the set keeps apart"
+        )
+        yield RULE.finding(group, message, [_fix(group, inv)])
+
+
+RULE = Rule(
+    id="MC105",
+    slug="availability-set-not-aligned",
+    severity=Severity.WARNING,
+    title="Availability set not Aligned although its VMs use managed disks",
+    doc=DOC,
+    check=check,
+)
