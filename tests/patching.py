@@ -161,8 +161,13 @@ def _rules(rules: Iterable[str | Rule] | None) -> tuple[Rule, ...]:
     return tuple(by_id[r] if isinstance(r, str) else r for r in rules)
 
 
-def scan(stacks: Sequence[StackBuilder], rules: Sequence[Rule]) -> list[Finding]:
-    findings, _skipped = run_rules(inventory(*stacks), Settings(), rules)
+def scan(
+    stacks: Sequence[StackBuilder], rules: Sequence[Rule], settings: Settings | None = None
+) -> list[Finding]:
+    settings = settings or Settings()
+    findings, _skipped = run_rules(
+        inventory(*stacks, workload_tag=settings.options.workload_tag), settings, rules
+    )
     return findings
 
 
@@ -171,26 +176,30 @@ def _count(findings: Iterable[Finding], rule_id: str, urn: str) -> int:
 
 
 def assert_fixes_sound(
-    *stacks: StackBuilder, rules: Iterable[str | Rule] | None = None
+    *stacks: StackBuilder,
+    rules: Iterable[str | Rule] | None = None,
+    settings: Settings | None = None,
 ) -> list[tuple[str, str, str]]:
     """Scan ``stacks``; for every finding and every fix of it that needs no new resources and
     has a patch, apply the patch to that resource's inputs (in copies of the stacks), rescan and
     assert the finding is gone: no finding of the same rule on the same URN with the same
     message, and fewer findings of that rule on that URN than before.
 
-    Returns the (rule ID, URN, fix title) of every fix exercised; fails when there is none.
+    ``settings`` (default: ``Settings()``) carries rule options such as max-unavailable and
+    applies to both scans. Returns the (rule ID, URN, fix title) of every fix exercised; fails
+    when there is none.
     """
     if not stacks:
         raise AssertionError("assert_fixes_sound needs at least one stack")
     chosen = _rules(rules)
-    before = scan(stacks, chosen)
+    before = scan(stacks, chosen, settings)
     exercised: list[tuple[str, str, str]] = []
     for finding in before:
         urn = finding.resource.urn
         for fix in finding.fixes:
             if fix.new_resources or not fix.patch:
                 continue
-            after = scan(_patched(stacks, urn, fix), chosen)
+            after = scan(_patched(stacks, urn, fix), chosen, settings)
             same = [
                 f for f in after
                 if f.rule_id == finding.rule_id and f.resource.urn == urn

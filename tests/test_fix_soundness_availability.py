@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from checker.azure import types as t
+from checker.config import Settings
 from checker.inventory import Inventory
 from checker.rules.base import (
     Finding,
@@ -128,3 +129,59 @@ def test_assert_fixes_sound_rejects_a_patch_that_does_not_apply() -> None:
     rule = _rule_with_fix((PatchOp("add", "/sku/name", "Aligned"),))
     with pytest.raises(AssertionError, match="patch does not apply"):
         assert_fixes_sound(s, rules=[rule])
+
+
+# -- the availability rules ------------------------------------------------------------------
+
+AVAILABILITY = ["MC102", "MC103", "MC104", "MC105", "MC106"]
+VMSS = "azure-native:compute:VirtualMachineScaleSet"
+MANAGED = {"osDisk": {"createOption": "FromImage", "managedDisk": {"storageAccountType": "Premium_LRS"}}}
+
+
+def _set_with_vms(s: StackBuilder, name: str, vms: int, inputs: dict[str, object],
+                  outputs: bool = False) -> None:
+    group = s.add(AS, name, {"resourceGroupName": "rg", **inputs},
+                  outputs={"name": name, **inputs} if outputs else None)
+    for i in range(vms):
+        s.add(VM, f"{name}-vm{i}", {"resourceGroupName": "rg", "storageProfile": MANAGED,
+                                    "availabilitySet": group.sub()},
+              deps={"availabilitySet": [group]})
+
+
+def test_availability_fixes_make_their_findings_go_away() -> None:
+    s = StackBuilder("dev", config={"azure-native:location": "westeurope"})
+    _set_with_vms(s, "ud-as", 3, {"platformUpdateDomainCount": 2, "sku": {"name": "Aligned"}})
+    _set_with_vms(s, "ud-unset-as", 11, {"sku": {"name": "Aligned"}})  # fires below 27%
+    _set_with_vms(s, "fd-as", 2, {"platformFaultDomainCount": 1.0, "sku": {"name": "Aligned"}},
+                  outputs=True)
+    _set_with_vms(s, "classic-as", 2, {"sku": {"name": "Classic"}}, outputs=True)
+    _set_with_vms(s, "nosku-as", 2, {})
+    _set_with_vms(s, "single-as", 1, {"sku": {"name": "Aligned"}})  # MC102: needs a new VM
+    s.add(VMSS, "api-vmss", {"sku": {"name": "Standard_D2s_v5", "capacity": 1},
+                             "virtualMachineProfile": {}})
+    s.add(VMSS, "nosku-vmss", {"virtualMachineProfile": {}, "orchestrationMode": "Uniform"})
+    s.add(VMSS, "zero-vmss", {"sku": {"name": "Standard_D2s_v5", "capacity": 0.0},
+                              "virtualMachineProfile": {}})
+    exercised = assert_fixes_sound(s, rules=AVAILABILITY)
+    done = sorted({(rule, urn.rsplit("::", 1)[1]) for rule, urn, _title in exercised})
+    assert done == [
+        ("MC103", "ud-as"),
+        ("MC104", "fd-as"),
+        ("MC105", "classic-as"),
+        ("MC105", "nosku-as"),
+        ("MC106", "api-vmss"),
+        ("MC106", "zero-vmss"),
+    ]
+
+
+def test_mc103_fix_is_sound_under_a_stricter_max_unavailable() -> None:
+    s = StackBuilder("dev")
+    _set_with_vms(s, "big-as", 7, {"platformUpdateDomainCount": 3})  # 3 of 7 (43%) at once
+    strict = Settings(options=RuleOptions(max_unavailable=0.25))
+    with pytest.raises(AssertionError, match="no fix was exercised"):
+        assert_fixes_sound(s, rules=["MC103"])  # within the default 50%
+    exercised = assert_fixes_sound(s, rules=["MC103"], settings=strict)
+    assert [title for _rule, _urn, title in exercised] == [
+        "Set platformUpdateDomainCount to 7 (1 of 7 VMs (14%) down at once); the count is fixed "
+        "at creation, so the set and its VMs are recreated"
+    ]
