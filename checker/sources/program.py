@@ -1,20 +1,285 @@
-"""Pulumi Python projects, run in a subprocess under Pulumi mocks (see worker.py)."""
+"""Pulumi Python projects, run offline in a subprocess under Pulumi mocks.
+
+Each stack runs ``worker.py`` (a standalone script) with the project's own interpreter: the
+project's virtualenv when Pulumi.yaml names one that exists, else the current interpreter. The
+worker writes the resources the program registered as ResourceV3-like records, which become
+RawResources here. Nothing of pulumi is imported in this process.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import json
+import os
+import posixpath
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path, PurePath
 from typing import Any
 
+from checker.azure import types as t
 from checker.errors import InputError
 from checker.inventory import Document
 from checker.sources.base import LoadOptions
+from checker.sources.pulumi_project import (
+    Project,
+    StackConfig,
+    choose_stacks,
+    find_project_file,
+    read_project,
+    resolve_config,
+    stack_files,
+)
+from checker.sources.v3 import raw_resource
+from checker.values import SECRET, normalize
+
+WORKER = Path(__file__).with_name("worker.py")
+# Placeholder ids that invokes such as getClientConfig return, and ARM ids are built from.
+SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+TENANT = "00000000-0000-0000-0000-000000000001"
+CLIENT = "00000000-0000-0000-0000-000000000002"
+OBJECT = "00000000-0000-0000-0000-000000000003"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One program run: a project, a stack and the config it sees."""
+
+    path: Path  # the project directory as given
+    project: Project
+    stack: str
+    config: StackConfig
+    python: str
+    timeout: float
+
+    @property
+    def label(self) -> str:
+        return f"{self.path} (stack {self.stack})"
+
+    def user_path(self, rel: str) -> str:
+        """A project-relative path as the user can open it: ``examples/app/__main__.py``."""
+        return posixpath.normpath(posixpath.join(PurePath(self.path).as_posix(), rel))
 
 
 class ProgramSource:
     name = "program"
 
     def claims(self, path: Path, data: Any) -> bool:
-        return data is None and (path / "Pulumi.yaml").is_file()
+        return data is None and find_project_file(path) is not None
 
     def load(self, path: Path, data: Any, options: LoadOptions) -> list[Document]:
-        raise InputError(f"{path}: running Pulumi programs is not available yet.")
+        project = read_project(path)
+        if project.runtime != "python":
+            raise InputError(
+                f"{project.file}: runtime `{project.runtime}`: maintcheck runs only Python "
+                "programs. Run `pulumi preview --json > preview.json` in the project and scan "
+                "that file instead: `maintcheck scan preview.json`."
+            )
+        if not project.main.is_file():
+            raise InputError(
+                f"{project.file}: the program {project.main} does not exist; Pulumi runs "
+                "`__main__.py` of the project directory, or of the directory `main:` names."
+            )
+        stacks, warnings = choose_stacks(project, options.stacks)
+        python, venv_warnings = interpreter(project)
+        files = stack_files(project)
+        runs = [
+            Run(
+                path=path,
+                project=project,
+                stack=stack,
+                config=resolve_config(project, stack, files.get(stack), options.config),
+                python=python,
+                timeout=options.timeout,
+            )
+            for stack in stacks
+        ]
+        notes = (*warnings, *venv_warnings)
+        workers = max(1, min(len(runs), os.cpu_count() or 1))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(lambda run: execute(run, notes), runs))
+
+
+def interpreter(project: Project) -> tuple[str, list[str]]:
+    """The project's virtualenv interpreter when it exists, else the current one."""
+    if not project.virtualenv:
+        return sys.executable, []
+    venv = project.dir / project.virtualenv
+    for candidate in (venv / "bin" / "python", venv / "Scripts" / "python.exe"):
+        if candidate.is_file():
+            return str(candidate.absolute()), []
+    return sys.executable, [
+        f"{project.file}: the virtualenv {project.virtualenv!r} does not exist; ran the program "
+        f"with {sys.executable} instead (create it with `python -m venv {project.virtualenv}` "
+        "and install the project's requirements into it)."
+    ]
+
+
+def _job(run: Run) -> dict[str, Any]:
+    return {
+        "project": run.project.name,
+        "stack": run.stack,
+        "project_dir": str(run.project.dir.resolve()),
+        "main": str(run.project.main),
+        "subscription": SUBSCRIPTION,
+        "tenant": TENANT,
+        "client": CLIENT,
+        "object": OBJECT,
+        "arm_types": dict(t.ARM_TYPES),
+        "name_properties": dict(t.NAME_PROPERTIES),
+    }
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        if hasattr(os, "killpg"):
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:  # pragma: no cover - Windows
+            proc.kill()
+    except ProcessLookupError:
+        pass
+
+
+def _spawn(run: Run, job_file: Path, result_file: Path) -> tuple[int, str]:
+    """Run the worker; (exit code, stderr). InputError when it outlives the timeout."""
+    env = {**os.environ, **run.config.env()}
+    proc = subprocess.Popen(
+        [run.python, str(WORKER), str(job_file), str(result_file)],
+        cwd=run.project.dir,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        _, err = proc.communicate(timeout=run.timeout)
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        proc.communicate()
+        raise InputError(
+            f"{run.label}: the program did not finish within {run.timeout:g} s and was "
+            "stopped. Does it wait for input, the network or a loop? If it is only slow, "
+            "give it more time with --timeout SECONDS."
+        ) from None
+    except BaseException:
+        _kill(proc)
+        raise
+    return proc.returncode, err.decode("utf-8", "replace")
+
+
+def execute(run: Run, notes: Sequence[str] = ()) -> Document:
+    """Run one stack of a program and read what it registered."""
+    with tempfile.TemporaryDirectory(prefix="maintcheck-") as tmp:
+        job_file, result_file = Path(tmp, "job.json"), Path(tmp, "result.json")
+        job_file.write_text(json.dumps(_job(run)), "utf-8")
+        try:
+            code, err = _spawn(run, job_file, result_file)
+        except OSError as exc:
+            raise InputError(f"{run.label}: cannot start {run.python}: {exc.strerror}.") from None
+        try:
+            result = json.loads(result_file.read_text("utf-8"))
+        except (OSError, ValueError):
+            result = None
+    if not isinstance(result, Mapping):
+        last = err.strip().splitlines()[-1:] if err.strip() else []
+        detail = f"; its last words: {last[0]}" if last else ""
+        raise InputError(
+            f"{run.label}: the program ended without reporting its resources (exit code "
+            f"{code}){detail}. Does it call os._exit() or crash the interpreter?"
+        )
+    return _document(run, result, notes)
+
+
+def _document(run: Run, result: Mapping[str, Any], notes: Sequence[str]) -> Document:
+    status = result.get("status")
+    error = result.get("error") or {}
+    if status == "no-pulumi":
+        raise InputError(
+            f"{run.label}: the interpreter {result.get('python') or run.python} cannot import "
+            f"the Pulumi SDK ({error.get('message')}). Install it there: "
+            f"`{run.python} -m pip install pulumi pulumi-azure-native` (or the project's "
+            "requirements.txt)."
+        )
+    if status == "error":
+        raise InputError(_program_error(run, error))
+    warnings = [*notes, *run.config.warnings]
+    incomplete = status == "apply-error"
+    records = sorted(result.get("resources") or [], key=lambda r: str(r.get("urn")))
+    if incomplete:
+        warnings.append(_apply_warning(run, error, len(records)))
+    secret = set(run.config.secret_keys)
+    config = {
+        k: SECRET if k in secret else normalize(v, k) for k, v in run.config.values.items()
+    }
+    return Document(
+        origin=str(run.path),
+        source_kind="program",
+        project=run.project.name,
+        stack=run.stack,
+        resources=tuple(raw_resource(r) for r in records),
+        config=config,
+        warnings=tuple(warnings),
+        incomplete=incomplete,
+        root=str(run.path),
+    )
+
+
+def _frames(run: Run, error: Mapping[str, Any]) -> list[str]:
+    lines = []
+    for frame in error.get("frames") or []:
+        lines.append(
+            f'  File "{run.user_path(str(frame.get("file")))}", line {frame.get("line")}, '
+            f"in {frame.get('name')}"
+        )
+        if frame.get("code"):
+            lines.append(f"    {frame['code']}")
+    return lines
+
+
+def _program_error(run: Run, error: Mapping[str, Any]) -> str:
+    kind = str(error.get("type") or "Exception")
+    message = str(error.get("message") or "")
+    module = error.get("module")
+    if kind == "ModuleNotFoundError" and module:
+        venv = run.project.virtualenv
+        where = (
+            f"the project's virtualenv {venv!r}" if venv else f"the interpreter {run.python}"
+        )
+        hint = (
+            f"hint: the program imports {module!r}, which {where} does not have. Install the "
+            "project's requirements there (`pip install -r requirements.txt`), or set "
+            "`runtime.options.virtualenv` in Pulumi.yaml to a virtualenv that has them."
+        )
+        head = f"{run.label}: the program needs module {module!r}, which is not installed."
+    else:
+        head = f"{run.label}: the program raised {kind}: {message}"
+        if kind == "ConfigMissingError":
+            hint = (
+                "hint: set the missing config key in the stack file or with "
+                "--config KEY=VALUE, or declare it in Pulumi.yaml `config:`."
+            )
+        else:
+            hint = (
+                "hint: the program fails before Azure is ever called (it would fail in "
+                "`pulumi preview` too); fix the line above, or check the stack config it "
+                "reads (--config KEY=VALUE)."
+            )
+    return "\n".join([head, *_frames(run, error), hint])
+
+
+def _apply_warning(run: Run, error: Mapping[str, Any], count: int) -> str:
+    frames = error.get("frames") or []
+    where = ""
+    if frames:
+        last = frames[-1]
+        where = f" at {run.user_path(str(last.get('file')))}:{last.get('line')}"
+    return (
+        f"{run.label}: an `apply` callback raised {error.get('type')}: {error.get('message')}"
+        f"{where} after the program body had finished; the scan uses the {count} resources "
+        "registered by then and may be incomplete."
+    )

@@ -1,0 +1,388 @@
+"""Run one Pulumi Python program under mocks and write what it registered as JSON.
+
+maintcheck runs this file *by path* with the project's own interpreter:
+
+    <python> worker.py JOB.json RESULT.json
+
+so it imports only the standard library, pulumi (and protobuf, which pulumi brings) and
+whatever the program imports -- never the ``checker`` package, which that interpreter may not
+have. It must work with any pulumi 3.x SDK. JOB.json (written by checker/sources/program.py):
+
+    {"project": str, "stack": str, "project_dir": abs path, "main": abs path of the file to run,
+     "subscription": str, "tenant": str, "client": str, "object": str,
+     "arm_types": {kind: "microsoft.compute/virtualmachines", ...},
+     "name_properties": {kind: "vmName", ...}}
+
+Config arrives in the environment (PULUMI_CONFIG, PULUMI_CONFIG_SECRET_KEYS). RESULT.json:
+
+    {"status": "ok" | "error" | "apply-error" | "no-pulumi",
+     "resources": [ResourceV3-like records], "error": {...} | null, "pulumi": version}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import runpy
+import sys
+import traceback
+from typing import Any
+
+JSON = Any  # JSON-like data: dicts, lists, strings, numbers
+_VERSION = re.compile(r"/v\d+[0-9a-z_]*$")
+_STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def kind_of(type_token: str) -> str:
+    """``azure-native:compute/v20240701:VirtualMachine`` -> ``compute:VirtualMachine``."""
+    parts = type_token.split(":")
+    if len(parts) != 3 or not parts[0].startswith("azure-native"):
+        return type_token
+    return _VERSION.sub("", parts[1]) + ":" + parts[2]
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _plural(text: str) -> str:
+    if text.endswith(("s", "x")):
+        return text + "es"
+    if text.endswith("y") and not text.endswith(("ay", "ey", "oy")):
+        return text[:-1] + "ies"
+    return text + "s"
+
+
+def _segment(kind: str | None, arm_type: str) -> str:
+    """The ARM type segment in Azure's usual case (``virtualMachines``) when it can be derived
+    from the kind, else as the (lower-case) table has it."""
+    if kind:
+        camel = _plural(_lower_first(kind.partition(":")[2]))
+        if camel.lower() == arm_type:
+            return camel
+    return arm_type
+
+
+class Naming:
+    """ARM ids and Azure names of mocked resources, from the tables the job carries."""
+
+    def __init__(self, job: dict[str, JSON]) -> None:
+        self.sub = str(job["subscription"])
+        self.arm_types: dict[str, str] = job.get("arm_types") or {}
+        self.name_props: dict[str, str] = job.get("name_properties") or {}
+        self.kind_of_arm = {arm: kind for kind, arm in self.arm_types.items()}
+
+    def azure_name(self, type_token: str, logical: str, inputs: dict[str, JSON]) -> str:
+        prop = self.name_props.get(kind_of(type_token))
+        value = inputs.get(prop) if prop else None
+        return str(value) if isinstance(value, str) and value else logical
+
+    def _segments(
+        self, type_token: str, inputs: dict[str, JSON], name: str
+    ) -> tuple[str, list[tuple[str, str]]]:
+        """[(ARM type segment, name), ...] for the part of the id after ``providers/NS/``."""
+        kind = kind_of(type_token)
+        module, _, short = kind.partition(":")
+        namespace = "Microsoft." + module[:1].upper() + module[1:]
+        arm = self.arm_types.get(kind)
+        if not arm:
+            return namespace, [(_plural(_lower_first(short)), name)]
+        arm_namespace, _, path = arm.partition("/")
+        if arm_namespace != namespace.lower():
+            namespace = arm_namespace
+        types = path.split("/")
+        segs: list[tuple[str, str]] = []
+        for depth, arm_type in enumerate(types[:-1]):
+            parent_kind = self.kind_of_arm.get(arm_namespace + "/" + "/".join(types[: depth + 1]))
+            prop = self.name_props.get(parent_kind) if parent_kind else None
+            value = inputs.get(prop) if prop else None
+            segs.append((_segment(parent_kind, arm_type), value if isinstance(value, str) else "parent"))
+        segs.append((_segment(kind, types[-1]), name))
+        return namespace, segs
+
+    def arm_id(self, type_token: str, logical: str, inputs: dict[str, JSON]) -> str:
+        name = self.azure_name(type_token, logical, inputs)
+        base = "/subscriptions/" + self.sub
+        if kind_of(type_token) == "resources:ResourceGroup":
+            return base + "/resourceGroups/" + name
+        namespace, segs = self._segments(type_token, inputs, name)
+        group = inputs.get("resourceGroupName")
+        if isinstance(group, str) and group:
+            base += "/resourceGroups/" + group
+        tail = "/".join(seg + "/" + value for seg, value in segs)
+        return base + "/providers/" + namespace + "/" + tail
+
+
+def _plain(value: JSON) -> JSON:
+    """Inputs as the mocks see them -> JSON-safe data (assets and the like as strings)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    return str(value)
+
+
+class Capture:
+    """Every resource the program registers, with engine-like URNs."""
+
+    def __init__(self, job: dict[str, JSON]) -> None:
+        self.job = job
+        self.project_dir = os.path.realpath(job["project_dir"])
+        self.records: list[dict[str, JSON]] = []
+        self.urns: dict[str, str] = {}  # mock URN -> engine URN
+        self.qualified: dict[str, str] = {}  # engine URN -> qualified type
+        # (canonical kind, azure name) -> the outputs given to the program
+        self.states: dict[tuple[str, str], dict[str, JSON]] = {}
+
+    def engine_urn(self, mock_parent: str, type_token: str, name: str) -> tuple[str, str | None]:
+        parent = self.urns.get(mock_parent)
+        qualified = type_token
+        if parent is not None and parent in self.qualified:
+            qualified = self.qualified[parent] + "$" + type_token
+        urn = f"urn:pulumi:{self.job['stack']}::{self.job['project']}::{qualified}::{name}"
+        self.qualified[urn] = qualified
+        return urn, parent
+
+    def _map_urn(self, urn: str) -> str:
+        return self.urns.get(urn, urn)
+
+    def _provider(self, ref: str) -> str | None:
+        if not ref:
+            return None
+        head, sep, tail = ref.rpartition("::")
+        if sep and head in self.urns:
+            return self.urns[head] + "::" + tail
+        return ref
+
+    def source_position(self, request: Any) -> str | None:
+        if not _has_field(request, "sourcePosition"):
+            return None
+        pos = request.sourcePosition
+        if not pos.uri or not pos.line:
+            return None
+        path = _uri_to_path(pos.uri)
+        if path is None:
+            return None
+        rel = os.path.relpath(os.path.realpath(path), self.project_dir)
+        if rel.startswith(os.pardir):
+            return None
+        return f"project:///{rel.replace(os.sep, '/')}#{int(pos.line)}"
+
+    def record(
+        self, request: Any, mock_urn: str, res_id: str, extra: dict[str, JSON], custom: bool
+    ) -> None:
+        from google.protobuf import json_format
+
+        urn, parent = self.engine_urn(request.parent, request.type, request.name)
+        self.urns[mock_urn] = urn
+        inputs = json_format.MessageToDict(request.object) if request.HasField("object") else {}
+        prop_deps = {}
+        for key, deps in getattr(request, "propertyDependencies", {}).items():
+            prop_deps[key] = [self._map_urn(u) for u in deps.urns]
+        record = {
+            "urn": urn,
+            "type": request.type,
+            "custom": custom,
+            "inputs": inputs,
+            "parent": parent,
+            "dependencies": [self._map_urn(u) for u in request.dependencies],
+            "propertyDependencies": prop_deps,
+            "provider": self._provider(request.provider),
+        }
+        if custom:
+            record["id"] = res_id
+            outputs = dict(inputs)
+            outputs.update(extra)
+            record["outputs"] = outputs
+        position = self.source_position(request)
+        if position:
+            record["sourcePosition"] = position
+        self.records.append(record)
+
+
+def _has_field(message: Any, name: str) -> bool:
+    try:
+        return bool(message.HasField(name))
+    except ValueError:  # no such field in this SDK's protos
+        return False
+
+
+def _uri_to_path(uri: str) -> str | None:
+    from urllib.parse import unquote, urlparse
+    from urllib.request import url2pathname
+
+    parsed = urlparse(uri)
+    if parsed.scheme != "file":
+        return None
+    return url2pathname(unquote(parsed.path))
+
+
+def build_mocks(job: dict[str, JSON], capture: Capture, naming: Naming) -> tuple[Any, Any]:
+    from pulumi.runtime import mocks as pm
+
+    class Mocks(pm.Mocks):  # type: ignore[misc]
+        def new_resource(self, args: Any) -> tuple[str, dict[str, JSON]]:
+            inputs = dict(args.inputs or {})
+            if args.typ.startswith("pulumi:providers:"):
+                return args.name + "-provider-id", inputs
+            if getattr(args, "resource_id", None):
+                res_id = args.resource_id
+            elif args.typ.startswith("azure-native"):
+                res_id = naming.arm_id(args.typ, args.name, inputs)
+            else:
+                res_id = args.name + "-id"
+            name = naming.azure_name(args.typ, args.name, inputs)
+            outputs = dict(inputs)
+            outputs.setdefault("name", name)
+            outputs["id"] = res_id
+            capture.states[(kind_of(args.typ), name)] = outputs
+            return res_id, outputs
+
+        def call(self, args: Any) -> dict[str, JSON]:
+            return answer_invoke(job, capture, naming, args.token, dict(args.args or {}))
+
+    class Monitor(pm.MockMonitor):  # type: ignore[misc]
+        def RegisterResource(self, request: Any) -> Any:
+            response = super().RegisterResource(request)
+            if request.type != _STACK_TYPE:
+                extra = {"id": response.id}
+                state = self.resources.get(response.urn)
+                if state is not None and isinstance(state.state, dict):
+                    extra["name"] = _plain(state.state.get("name"))
+                capture.record(request, response.urn, response.id, extra, bool(request.custom))
+            return response
+
+        def ReadResource(self, request: Any) -> Any:
+            response = super().ReadResource(request)
+            capture.record(request, response.urn, request.id, {"id": request.id}, True)
+            return response
+
+    return Mocks(), Monitor
+
+
+def answer_invoke(
+    job: dict[str, JSON], capture: Capture, naming: Naming, token: str, args: dict[str, JSON]
+) -> dict[str, JSON]:
+    """Placeholders for invokes: client config ids; a declared resource for its own get*."""
+    kind = kind_of(token)
+    if kind == "authorization:getClientConfig":
+        return {
+            "subscriptionId": job["subscription"],
+            "tenantId": job["tenant"],
+            "clientId": job["client"],
+            "objectId": job["object"],
+        }
+    module, _, func = kind.partition(":")
+    if func.startswith("get") and len(func) > 3:
+        target = module + ":" + func[3:]
+        prop = naming.name_props.get(target) or _lower_first(func[3:]) + "Name"
+        name = args.get(prop)
+        if isinstance(name, str) and (target, name) in capture.states:
+            return dict(capture.states[(target, name)])
+    return args
+
+
+def _user_frames(tb: Any, project_dir: str) -> list[dict[str, JSON]]:
+    """The frames of ``tb`` in the user's project (not the SDK, not this worker)."""
+    here = os.path.realpath(__file__)
+    frames = []
+    for frame in traceback.extract_tb(tb):
+        if not os.path.isabs(frame.filename):  # <frozen runpy>, <string>
+            continue
+        path = os.path.realpath(frame.filename)
+        if path == here or not path.startswith(project_dir + os.sep):
+            continue
+        if os.sep + "site-packages" + os.sep in path:
+            continue
+        rel = os.path.relpath(path, project_dir).replace(os.sep, "/")
+        frames.append({"file": rel, "line": frame.lineno, "name": frame.name,
+                       "code": (frame.line or "").strip()})
+    return frames
+
+
+def _describe(exc: BaseException, project_dir: str) -> dict[str, JSON]:
+    detail: dict[str, JSON] = {
+        "type": type(exc).__name__,
+        "message": str(exc),
+        "frames": _user_frames(exc.__traceback__, project_dir),
+    }
+    if isinstance(exc, ImportError) and getattr(exc, "name", None):
+        detail["module"] = exc.name
+    return detail
+
+
+def _sdk_version(pulumi: Any) -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("pulumi")
+    except Exception:  # only informative
+        return str(getattr(pulumi, "__version__", ""))
+
+
+def run(job: dict[str, JSON]) -> dict[str, JSON]:
+    import pulumi
+    from pulumi.runtime import mocks as pm
+    from pulumi.runtime import stack as pstack
+    from pulumi.runtime.sync_await import _sync_await
+
+    naming = Naming(job)
+    capture = Capture(job)
+    mocks, monitor_class = build_mocks(job, capture, naming)
+    monitor = monitor_class(mocks)
+    try:
+        pm.set_mocks(mocks, project=job["project"], stack=job["stack"], preview=False,
+                     monitor=monitor)
+    except TypeError:  # an older SDK without the monitor argument
+        pm.MockMonitor = monitor_class
+        pm.set_mocks(mocks, project=job["project"], stack=job["stack"], preview=False)
+
+    main = job["main"]
+    main_dir = os.path.dirname(main)
+    os.chdir(job["project_dir"])
+    for entry in (job["project_dir"], main_dir):
+        if entry not in sys.path[:2]:
+            sys.path.insert(0, entry)
+    state = {"body_done": False}
+
+    def body() -> None:
+        runpy.run_path(main, run_name="__main__")
+        state["body_done"] = True
+
+    result: dict[str, JSON] = {"status": "ok", "error": None, "pulumi": _sdk_version(pulumi)}
+    try:
+        _sync_await(pstack.run_pulumi_func(body))
+    except BaseException as exc:  # the program's own failure: report it, never crash
+        if isinstance(exc, SystemExit) and exc.code in (None, 0) and state["body_done"]:
+            pass
+        else:
+            result["status"] = "apply-error" if state["body_done"] else "error"
+            result["error"] = _describe(exc, capture.project_dir)
+    result["resources"] = capture.records
+    return result
+
+
+def main(argv: list[str]) -> None:
+    with open(argv[1], encoding="utf-8") as handle:
+        job = json.load(handle)
+    try:
+        import pulumi  # noqa: F401
+        from google.protobuf import json_format  # noqa: F401
+    except ImportError as exc:
+        result = {"status": "no-pulumi", "error": {"type": "ImportError", "message": str(exc),
+                  "module": getattr(exc, "name", None), "frames": []}, "resources": []}
+    else:
+        result = run(job)
+    result["python"] = sys.executable
+    with open(argv[2], "w", encoding="utf-8") as handle:
+        json.dump(result, handle)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # leave at once: the SDK's gRPC threads must not keep the process alive
+
+
+if __name__ == "__main__":
+    main(sys.argv)
