@@ -1,0 +1,230 @@
+"""Every fix snippet of every rule is valid Python; the availability rules' snippets are valid
+pulumi-azure-native v3 calls, proved by running them under Pulumi mocks in a subprocess."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+import textwrap
+from functools import cache
+from typing import Any
+
+import pytest
+
+from checker.config import Settings
+from checker.engine import run_rules
+from checker.rules import ALL_RULES
+from checker.rules.base import Finding
+from tests.builders import StackBuilder, inventory
+
+P = "azure-native:"
+VM, AS = P + "compute:VirtualMachine", P + "compute:AvailabilitySet"
+VMSS = P + "compute:VirtualMachineScaleSet"
+NIC, PIP = P + "network:NetworkInterface", P + "network:PublicIPAddress"
+MANAGED = {"osDisk": {"createOption": "FromImage", "managedDisk": {"storageAccountType": "Premium_LRS"}},
+           "imageReference": {"publisher": "Canonical", "offer": "ubuntu-24_04-lts",
+                              "sku": "server", "version": "latest"}}
+# Rules whose snippets this file runs under mocks (the availability rules).
+MOCKED = ("MC102", "MC103", "MC104", "MC105", "MC106")
+
+
+def _vm(s: StackBuilder, name: str, **inputs: Any) -> Any:
+    deps = inputs.pop("deps", None)
+    props = {"resourceGroupName": "rg", "hardwareProfile": {"vmSize": "Standard_D2s_v5"},
+             "storageProfile": MANAGED, **inputs}
+    return s.add(VM, name, props, deps=deps)
+
+
+def _in_set(s: StackBuilder, name: str, group: Any, **inputs: Any) -> Any:
+    return _vm(s, name, availabilitySet=group.sub(), deps={"availabilitySet": [group]}, **inputs)
+
+
+def kitchen_sink() -> list[StackBuilder]:
+    """Stacks on which every catalog rule of the spec fires at least once."""
+    east = StackBuilder("eastus", config={"azure-native:location": "eastus"})
+    _vm(east, "lonely")  # MC101, MC301
+    one = east.add(AS, "one-as", {"resourceGroupName": "rg", "sku": {"name": "Aligned"}})
+    _in_set(east, "one-vm", one)  # MC102
+    ud = east.add(AS, "ud-as", {"resourceGroupName": "rg", "location": "eastus",
+                                "platformUpdateDomainCount": 2, "platformFaultDomainCount": 1,
+                                "tags": {"costCenter": "42"}})
+    for i in range(3):
+        _in_set(east, f"ud-vm{i}", ud)  # MC103, MC104, MC105 (no sku: Classic)
+    east.add(VMSS, "api-vmss", {"resourceGroupName": "rg", "orchestrationMode": "Uniform",
+                                "sku": {"name": "Standard_D2s_v5", "capacity": 1},
+                                "virtualMachineProfile": {}})  # MC106
+    flex = east.add(VMSS, "flex-vmss", {"resourceGroupName": "rg",
+                                        "orchestrationMode": "Flexible"})
+    _vm(east, "flex-vm", virtualMachineScaleSet=flex.sub(),
+        deps={"virtualMachineScaleSet": [flex]})  # MC106, joined VM
+    pip = east.add(PIP, "web-pip", {"resourceGroupName": "rg", "publicIPAllocationMethod": "Dynamic",
+                                    "sku": {"name": "Basic"}})
+    nic = east.add(NIC, "web-nic", {"resourceGroupName": "rg", "ipConfigurations": [
+        {"name": "ipconfig1", "privateIPAllocationMethod": "Dynamic",
+         "publicIPAddress": pip.sub(), "subnet": {"id": "/subscriptions/x/resourceGroups/rg/"
+                                                  "providers/Microsoft.Network/virtualNetworks/"
+                                                  "vnet/subnets/default"}}]},
+        deps={"ipConfigurations": [pip]})
+    script = base64.b64encode(b"#!/bin/bash\ncp -r /srv/data /mnt/resource/app\n").decode()
+    _vm(east, "web-vm", networkProfile={"networkInterfaces": [nic.sub()]},
+        hardwareProfile={"vmSize": "Standard_D2s_v3"}, customData=script,
+        storageProfile={**MANAGED, "osDisk": {"createOption": "FromImage", "diffDiskSettings":
+                                              {"option": "Local", "placement": "CacheDisk"}}},
+        deps={"networkProfile": [nic]})  # MC201, MC202, MC211, MC212
+    _vm(east, "iso-vm", hardwareProfile={"vmSize": "Standard_E104i_v5"},
+        tags={"maintenance-sensitivity": "high"})  # MC401, MC402
+    _vm(east, "api-east", tags={"workload": "api"})
+    north = StackBuilder("northeurope", config={"azure-native:location": "northeurope"})
+    _vm(north, "api-north", tags={"workload": "api"})  # MC302: eastus + northeurope
+    nowhere = StackBuilder("nowhere")
+    _vm(nowhere, "lost-vm")  # MC303
+    return [east, north, nowhere]
+
+
+@cache
+def findings_by_rule() -> dict[str, tuple[Finding, ...]]:
+    findings, _ = run_rules(inventory(*kitchen_sink()), Settings())
+    out: dict[str, list[Finding]] = {}
+    for f in findings:
+        out.setdefault(f.rule_id, []).append(f)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _findings(rule_id: str) -> tuple[Finding, ...]:
+    found = findings_by_rule().get(rule_id, ())
+    if not found:
+        if rule_id in MOCKED or rule_id == "MC101":
+            pytest.fail(f"{rule_id} does not fire on the kitchen-sink stacks")
+        pytest.skip(f"{rule_id} does not fire on the kitchen-sink stacks: extend kitchen_sink()")
+    return found
+
+
+@pytest.mark.parametrize("rule_id", [r.id for r in ALL_RULES])
+def test_every_snippet_compiles(rule_id: str) -> None:
+    for finding in _findings(rule_id):
+        assert finding.fixes, f"{rule_id}: a finding without a fix"
+        for fix in finding.fixes:
+            assert fix.snippet.strip(), f"{rule_id}: fix {fix.title!r} has no snippet"
+            compile(fix.snippet, f"<{rule_id} fix for {finding.resource.name}>", "exec")
+            assert "import pulumi_azure_native as azure_native" in fix.snippet
+
+
+# -- running snippets under mocks ----------------------------------------------------------
+
+# Runs each snippet as its own Pulumi program under mocks and prints, per snippet, the resources
+# it registered. Names a snippet takes from the user's program (``web_as`` in ``web_as.id``)
+# are stand-ins whose ``id`` and ``name`` are outputs, as the program's resources would be.
+RUNNER = textwrap.dedent(
+    """
+    import builtins, json, sys, types
+    import pulumi
+    from pulumi.runtime import settings
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    registered = []
+
+    class Mocks(pulumi.runtime.Mocks):
+        def new_resource(self, args):
+            registered.append({"type": args.typ, "name": args.name, "inputs": dict(args.inputs)})
+            return args.name + "-id", dict(args.inputs)
+
+        def call(self, args):
+            return dict(args.args)
+
+    class ProgramNames(dict):
+        def __missing__(self, key):
+            if hasattr(builtins, key):
+                raise KeyError(key)
+            value = types.SimpleNamespace(
+                id=pulumi.Output.from_input("/subscriptions/s/resourceGroups/rg/" + key),
+                name=pulumi.Output.from_input(key),
+            )
+            self[key] = value
+            return value
+
+    results = []
+    for snippet in json.load(sys.stdin):
+        registered = []
+        settings.ROOT.set(None)
+        pulumi.runtime.set_mocks(Mocks(), project="snippets", stack="test", preview=False)
+        code = compile(snippet, "<snippet>", "exec")
+        try:
+            _sync_await(run_pulumi_func(lambda: exec(code, {"__name__": "__main__"}, ProgramNames())))
+            results.append({"resources": registered})
+        except Exception as exc:
+            results.append({"error": f"{type(exc).__name__}: {exc}"})
+    print(json.dumps(results))
+    """
+)
+
+
+@cache
+def mocked_runs() -> tuple[tuple[Finding, int, dict[str, Any]], ...]:
+    cases = [(f, i) for rid in MOCKED for f in findings_by_rule().get(rid, ()) for i in range(len(f.fixes))]
+    snippets = [f.fixes[i].snippet for f, i in cases]
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNNER], input=json.dumps(snippets), capture_output=True,
+        text=True, timeout=240, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads(proc.stdout.strip().splitlines()[-1])
+    return tuple((f, i, r) for (f, i), r in zip(cases, results, strict=True))
+
+
+def _runs(rule_id: str) -> list[tuple[Finding, int, dict[str, Any]]]:
+    _findings(rule_id)
+    runs = [(f, i, r) for f, i, r in mocked_runs() if f.rule_id == rule_id]
+    for f, i, result in runs:
+        assert "error" not in result, (
+            f"{rule_id} snippet of fix {f.fixes[i].title!r} fails under mocks: {result['error']}\n"
+            f"{f.fixes[i].snippet}"
+        )
+        assert result["resources"], f"{rule_id}: the snippet registers no resource"
+    return runs
+
+
+def _only(result: dict[str, Any], type_token: str) -> dict[str, Any]:
+    (res,) = [r for r in result["resources"] if r["type"] == type_token]
+    return dict(res["inputs"])
+
+
+def test_mc102_snippet_creates_a_second_vm_in_the_set() -> None:
+    ((finding, _, result),) = _runs("MC102")
+    vm = _only(result, VM)
+    assert vm["availabilitySet"] == {"id": "/subscriptions/s/resourceGroups/rg/one_as"}
+    assert vm["hardwareProfile"] == {"vmSize": "Standard_D2s_v5"}
+    assert vm["storageProfile"] == {"imageReference": MANAGED["imageReference"]}
+    assert vm["resourceGroupName"] == "rg" and vm["location"] == "eastus"
+    assert finding.resource.name == "one-as"
+
+
+def test_mc103_snippet_recreates_the_set_with_the_computed_count() -> None:
+    ((finding, i, result),) = _runs("MC103")
+    fix = finding.fixes[i]
+    inputs = _only(result, AS)
+    assert inputs["platformUpdateDomainCount"] == fix.patch[0].value == 3
+    # The set's other inputs are kept, tags with their own keys.
+    assert inputs["platformFaultDomainCount"] == 1 and inputs["tags"] == {"costCenter": "42"}
+    assert inputs["location"] == "eastus"
+
+
+def test_mc104_snippet_sets_two_fault_domains() -> None:
+    ((_, _, result),) = _runs("MC104")
+    inputs = _only(result, AS)
+    assert inputs["platformFaultDomainCount"] == 2
+    assert inputs["platformUpdateDomainCount"] == 2  # unchanged: MC103 has its own fix
+
+
+def test_mc105_snippet_sets_the_aligned_sku() -> None:
+    ((_, _, result),) = _runs("MC105")
+    assert _only(result, AS)["sku"] == {"name": "Aligned"}
+
+
+def test_mc106_snippets_add_capacity_or_a_joined_vm() -> None:
+    runs = {f.resource.name: r for f, _i, r in _runs("MC106")}
+    assert _only(runs["api-vmss"], VMSS)["sku"] == {"name": "Standard_D2s_v5", "capacity": 2}
+    joined = _only(runs["flex-vmss"], VM)
+    assert joined["virtualMachineScaleSet"] == {"id": "/subscriptions/s/resourceGroups/rg/flex_vmss"}
