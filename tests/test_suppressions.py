@@ -120,6 +120,23 @@ def test_suppressing_every_finding_gives_exit_zero(runner: CliRunner, tmp_path: 
     assert "0 findings, 1 suppressed in 1 resources." in result.output
 
 
+def test_inline_comments_when_scanning_the_program_itself(runner: CliRunner) -> None:
+    """The program source records each resource's constructor line; the same comments apply."""
+    _code, report = scan_json(runner, str(PROGRAM), "--stack", "dev")
+    assert suppressed_by_name(report) == {
+        "above": "build agent, rebuilt on demand",
+        "malformed": None,
+        "no-reason": NO_REASON,
+        "not-above": None,
+        "other-rules": None,
+        "plain": None,
+        "same-line": "batch worker, restarts are fine",
+    }
+    lines = constructor_lines(PROGRAM / "__main__.py")
+    located = {f["resource"]["name"]: f["location"] for f in report["findings"]}
+    assert located["above"] == {"file": f"{PROGRAM.as_posix()}/__main__.py", "line": lines["above"]}
+
+
 # -- tags ------------------------------------------------------------------------------------
 
 
