@@ -24,7 +24,7 @@ from checker.sources import load_path
 from checker.sources.base import LoadOptions
 from checker.sources.program import SUBSCRIPTION, ProgramSource
 from checker.sources.worker import Capture, Naming, answer_invoke
-from checker.values import SECRET
+from checker.values import SECRET, normalize
 
 FIX = Path(__file__).parent / "fixtures" / "programs"
 SOURCE = ProgramSource()
@@ -124,6 +124,16 @@ def test_config_layers_defaults_stack_file_secure_and_structured(app_docs: list[
     assert "v1:c2VjcmV0" not in json.dumps([prod.warnings, str(prod.config)])
 
 
+def test_secret_inputs_stay_secret(app_docs: list[Document]) -> None:
+    prod = app_docs[0]
+    jump = next(r for r in prod.resources if r.urn.endswith("::jump"))
+    password = jump.inputs["osProfile"]["adminPassword"]
+    assert normalize(password) is SECRET  # a Pulumi secret, not the value the program saw
+    assert jump.inputs["osProfile"]["adminUsername"] == "azureuser"
+    inv = Inventory.build([prod])
+    assert resource(inv, "jump").get("osProfile.adminPassword") is SECRET
+
+
 def test_config_overrides_like_pulumi_config_set() -> None:
     [doc] = load("app", "dev", config=(("vmCount", "4"), ("azure-native:location", "westus")))
     assert doc.config["app:vmCount"] == "4"
@@ -200,6 +210,20 @@ def test_explicit_provider_is_captured_with_its_location(helper_doc: Document) -
     assert inv.location(resource(inv, "solo")) == "westeurope"
 
 
+def test_component_children_get_engine_urns_and_parents(helper_doc: Document) -> None:
+    component_urn = "urn:pulumi:only::helper::helper:index:Tier::tier"
+    child_urn = (
+        "urn:pulumi:only::helper::helper:index:Tier$azure-native:compute:VirtualMachine::tier-vm"
+    )
+    records = {r.urn: r for r in helper_doc.resources}
+    assert not records[component_urn].custom and records[component_urn].id is None
+    assert records[component_urn].parent is None
+    assert records[child_urn].parent == component_urn
+    main = FIX / "helper" / "__main__.py"
+    line = line_of(main, "VirtualMachine(", after="class Tier")
+    assert records[child_urn].source == SourcePosition("__main__.py", line)
+
+
 def test_get_invoke_of_a_declared_resource_answers_from_it(helper_doc: Document) -> None:
     mirror = next(r for r in helper_doc.resources if r.urn.endswith("::mirror"))
     assert mirror.inputs["location"] == "uksouth"
@@ -241,6 +265,20 @@ def test_an_interpreter_without_pulumi_says_what_to_install(tmp_path: Path) -> N
     assert "cannot import the Pulumi SDK" in message
     assert "-m pip install pulumi pulumi-azure-native" in message
     assert str(project / "venv" / "bin" / "python") in message
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a shell script stands in for the venv python")
+def test_uv_toolchain_uses_dot_venv(tmp_path: Path) -> None:
+    project = _project_with_interpreter(
+        tmp_path, f'MAINTCHECK_TEST_VENV=uv-venv exec "{sys.executable}" "$@"'
+    )
+    (project / "venv").rename(project / ".venv")
+    (project / "Pulumi.yaml").write_text(
+        "name: helper\nruntime:\n  name: python\n  options:\n    toolchain: uv\n"
+    )
+    [doc] = load(project)
+    solo = next(r for r in doc.resources if r.urn.endswith("::solo"))
+    assert solo.inputs["tags"] == {"interpreter": "uv-venv"}
 
 
 def test_invoke_answers() -> None:

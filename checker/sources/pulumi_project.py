@@ -132,6 +132,8 @@ def _runtime(data: Mapping[str, Any], file: Path) -> tuple[str, str | None]:
         if not isinstance(options, Mapping):
             raise InputError(f"{_where(file, runtime, 'options')}: `runtime.options` must be a mapping.")
         venv = _text(options, "virtualenv", file, "a directory path") if options else None
+        if not venv and options.get("toolchain") == "uv":
+            venv = ".venv"  # uv's default, as Pulumi uses it
         if name:
             return name, venv
     raise InputError(

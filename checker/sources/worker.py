@@ -249,7 +249,7 @@ def build_mocks(job: dict[str, JSON], capture: Capture, naming: Naming) -> tuple
             response = super().RegisterResource(request)
             if request.type != _STACK_TYPE:
                 extra = {"id": response.id}
-                state = self.resources.get(response.urn)
+                state = getattr(self, "resources", {}).get(response.urn)
                 if state is not None and isinstance(state.state, dict):
                     extra["name"] = _plain(state.state.get("name"))
                 capture.record(request, response.urn, response.id, extra, bool(request.custom))
