@@ -9,7 +9,9 @@ from pathlib import Path
 import click
 
 from checker import __version__
+from checker.commands.comment import comment as comment_command
 from checker.commands.hook import hook_command
+from checker.commands.policy_pack import policy_pack as policy_pack_command
 from checker.errors import InputError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -207,6 +209,8 @@ def explain(rule_id: str) -> None:
 
 
 cli.add_command(hook_command(scan))
+cli.add_command(policy_pack_command)
+cli.add_command(comment_command)
 
 
 def main() -> None:

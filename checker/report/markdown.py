@@ -18,6 +18,7 @@ from checker.report.base import counts, location
 from checker.rules.base import Finding, Fix, Severity
 
 MARKER = "<!-- maintcheck-report -->"
+ALL_CLEAR_MARKER = "<!-- maintcheck-all-clear -->"  # lets `comment` skip a needless new comment
 GITHUB_LIMIT = 65_536
 BUDGET = 60_000
 MAX_WARNINGS = 30
@@ -180,7 +181,7 @@ def render_markdown(result: ScanResult, budget: int = BUDGET) -> str:
     if active:
         body, room = _findings_sections(active, room)
     else:
-        body = ":white_check_mark: **All clear**: no finding needs attention.\n\n"
+        body = f"{ALL_CLEAR_MARKER}\n:white_check_mark: **All clear**: no finding needs attention.\n\n"
     return head + body + _suppressed_section(suppressed, room) + warnings
 
 
