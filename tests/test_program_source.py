@@ -370,6 +370,22 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def test_one_failing_stack_stops_the_others_at_once(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: split\nruntime: python\n")
+    for stack in ("fast", "slow"):
+        (tmp_path / f"Pulumi.{stack}.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text(
+        "import time\nimport pulumi\n"
+        "if pulumi.get_stack() == 'fast':\n    raise ValueError('boom')\n"
+        "while True:\n    time.sleep(0.1)\n"
+    )
+    started = time.monotonic()
+    with pytest.raises(InputError) as err:
+        load(tmp_path, "slow", "fast", timeout=60.0)
+    assert time.monotonic() - started < 20
+    assert "(stack fast): the program raised ValueError: boom" in str(err.value)
+
+
 def test_other_runtimes_are_sent_to_preview_json() -> None:
     with pytest.raises(InputError) as err:
         load("nodejs")

@@ -15,8 +15,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
@@ -99,9 +100,49 @@ class ProgramSource:
             for stack in stacks
         ]
         notes = (*warnings, *venv_warnings)
+        live = Processes()
+        if len(runs) == 1:
+            return [execute(runs[0], notes, live)]
         workers = max(1, min(len(runs), os.cpu_count() or 1))
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(lambda run: execute(run, notes), runs))
+            futures = [pool.submit(execute, run, notes, live) for run in runs]
+            try:
+                wait(futures, return_when=FIRST_EXCEPTION)
+                for future in futures:
+                    error = future.exception() if future.done() else None
+                    if error is not None:
+                        raise error
+                return [future.result() for future in futures]
+            except BaseException:  # one run failed, or Ctrl-C: stop the others now
+                live.kill_all()
+                raise
+
+
+class Processes:
+    """The worker processes of one load that are still running (to stop them together)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._procs: set[subprocess.Popen[bytes]] = set()
+        self._stopped = False
+
+    def add(self, proc: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._procs.add(proc)
+            stopped = self._stopped
+        if stopped:
+            _kill(proc)
+
+    def discard(self, proc: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._procs.discard(proc)
+
+    def kill_all(self) -> None:
+        with self._lock:
+            self._stopped = True
+            procs = list(self._procs)
+        for proc in procs:
+            _kill(proc)
 
 
 def interpreter(project: Project) -> tuple[str, list[str]]:
@@ -144,9 +185,11 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
         pass
 
 
-def _spawn(run: Run, job_file: Path, result_file: Path) -> tuple[int, str]:
+def _spawn(run: Run, job_file: Path, result_file: Path, live: Processes) -> tuple[int, str]:
     """Run the worker; (exit code, stderr). InputError when it outlives the timeout."""
-    env = {**os.environ, **run.config.env()}
+    # Config comes only from this run: no PULUMI_CONFIG* of the calling shell.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_CONFIG")}
+    env.update(run.config.env())
     proc = subprocess.Popen(
         [run.python, str(WORKER), str(job_file), str(result_file)],
         cwd=run.project.dir,
@@ -156,6 +199,7 @@ def _spawn(run: Run, job_file: Path, result_file: Path) -> tuple[int, str]:
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
+    live.add(proc)
     try:
         _, err = proc.communicate(timeout=run.timeout)
     except subprocess.TimeoutExpired:
@@ -169,16 +213,18 @@ def _spawn(run: Run, job_file: Path, result_file: Path) -> tuple[int, str]:
     except BaseException:
         _kill(proc)
         raise
+    finally:
+        live.discard(proc)
     return proc.returncode, err.decode("utf-8", "replace")
 
 
-def execute(run: Run, notes: Sequence[str] = ()) -> Document:
+def execute(run: Run, notes: Sequence[str] = (), live: Processes | None = None) -> Document:
     """Run one stack of a program and read what it registered."""
     with tempfile.TemporaryDirectory(prefix="maintcheck-") as tmp:
         job_file, result_file = Path(tmp, "job.json"), Path(tmp, "result.json")
         job_file.write_text(json.dumps(_job(run)), "utf-8")
         try:
-            code, err = _spawn(run, job_file, result_file)
+            code, err = _spawn(run, job_file, result_file, live or Processes())
         except OSError as exc:
             raise InputError(f"{run.label}: cannot start {run.python}: {exc.strerror}.") from None
         try:
