@@ -9,6 +9,15 @@ from checker.rules import (
     mc104_too_few_fault_domains,
     mc105_availability_set_not_aligned,
     mc106_scale_set_single_instance,
+    mc201_dynamic_private_ip,
+    mc202_dynamic_public_ip,
+    mc211_ephemeral_os_disk,
+    mc212_temp_disk_data,
+    mc301_missing_paired_region,
+    mc302_unpaired_regions,
+    mc303_unknown_location,
+    mc401_sensitive_without_maintenance_control,
+    mc402_sensitive_without_scheduled_events,
 )
 from checker.rules.base import Rule
 
@@ -19,6 +28,15 @@ ALL_RULES: tuple[Rule, ...] = (
     mc104_too_few_fault_domains.RULE,
     mc105_availability_set_not_aligned.RULE,
     mc106_scale_set_single_instance.RULE,
+    mc201_dynamic_private_ip.RULE,
+    mc202_dynamic_public_ip.RULE,
+    mc211_ephemeral_os_disk.RULE,
+    mc212_temp_disk_data.RULE,
+    mc301_missing_paired_region.RULE,
+    mc302_unpaired_regions.RULE,
+    mc303_unknown_location.RULE,
+    mc401_sensitive_without_maintenance_control.RULE,
+    mc402_sensitive_without_scheduled_events.RULE,
 )
 
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in ALL_RULES}

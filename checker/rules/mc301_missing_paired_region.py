@@ -1,0 +1,160 @@
+"""MC301 missing-paired-region: a workload in one region with nothing in that region's pair."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checker.azure import types as t
+from checker.azure.regions import RegionPairs, region_pairs
+from checker.inventory import Inventory
+from checker.rules import snippets as s
+from checker.rules import workload_regions as wr
+from checker.rules.base import Finding, Fix, PatchOp, Rule, RuleDoc, RuleOptions, Severity, Skipped
+from checker.values import UNKNOWN
+
+DOC = RuleDoc(
+    what=(
+        "Checks workloads (VMs grouped by the workload tag, else by availability set or scale "
+        "set, across every stack and file of the scan) that run in exactly one region. When that "
+        "region has a pair and no VM of the workload runs in the pair, it reports the workload "
+        "once, on its set or scale set (else on its first VM by name). In a region that has no "
+        "pair it reports the workload unless its VMs are spread over two or more availability "
+        "zones."
+    ),
+    why=(
+        "Azure rolls planned maintenance out to one region of a pair at a time: while East US is "
+        "being updated, West US is not, so a standby in the pair can take the load. A workload "
+        "that lives in one region has nowhere to fail over to when maintenance, or a bad update, "
+        "affects that region. Regions without a pair (Italy North, Poland Central, ...) rely on "
+        "availability zones instead, which Azure also maintains one at a time."
+    ),
+    example=(
+        "# Pulumi.prod.yaml\n"
+        "config:\n"
+        "  azure-native:location: eastus\n"
+        "# and no stack of the project deploys the workload to westus, eastus's pair"
+    ),
+    fix=(
+        "Deploy a standby of the workload in the pair: a new stack of the same project with "
+        "`azure-native:location` set to the pair (for westus3, whose one-way pair is eastus: "
+        "eastus), or, in programs with one explicit provider per region, a provider for the "
+        "pair. In a region without a pair, spread the VMs over two or more availability zones."
+    ),
+)
+
+
+def _standby(inv: Inventory, plc: wr.Placement, region: str, pair: str, pairs: RegionPairs) -> Fix:
+    res = plc.anchor
+    stack = wr.stack_for(res.stack, region, pair)
+    notes = wr.caveats(pairs, pair)
+    purpose = (
+        f"A standby of workload {plc.workload.label!r} in {pair}, {region}'s pair, as a new "
+        f"stack of project {res.project!r}:"
+    )
+    return Fix(
+        title=f"Deploy a standby of the workload in {pair}, the pair of {region} "
+        f"(a new stack {stack!r} with azure-native:location {pair})",
+        patch=(),
+        snippet=wr.stack_config_snippet(inv, res, stack, pair, purpose, notes),
+        replacement=False,
+        new_resources=True,
+    )
+
+
+def _zone_fix(plc: wr.Placement, region: str) -> Fix:
+    res = plc.anchor
+    if res.kind == t.SCALE_SET:
+        return Fix(
+            title=f"Spread scale set {res.name!r} over zones 1, 2 and 3 of {region} "
+            f"(the scale set is recreated)",
+            patch=(PatchOp("add", "/zones", ["1", "2", "3"]),),
+            snippet=(
+                f"{s.IMPORT}\n# compute.VirtualMachineScaleSet({res.name!r}, ...): add\n"
+                'zones = ["1", "2", "3"]\n'
+                "# with sku.capacity of 2 or more, so instances land in different zones.\n"
+            ),
+            replacement=True,
+        )
+    lines = [
+        s.IMPORT,
+        f"# {region} has no pair; availability zones are maintained one at a time.",
+        f"# Run the VMs of workload {plc.workload.label!r} in two or more zones, one zone each:",
+        'zones_first_vm = ["1"]',
+        'zones_second_vm = ["2"]',
+    ]
+    if res.kind == t.AVAILABILITY_SET:
+        lines.append(
+            f"# An availability set cannot be zonal: replace {res.name!r} by zonal VMs or by a "
+            "Flexible scale set with zones."
+        )
+    return Fix(
+        title=f"{region} has no region pair: run the workload's VMs in two or more availability "
+        f"zones (each VM is recreated in its zone)",
+        patch=(),
+        snippet="\n".join(lines) + "\n",
+        replacement=True,
+        new_resources=True,
+    )
+
+
+def _judge(inv: Inventory, plc: wr.Placement, pairs: RegionPairs) -> Finding | Skipped | None:
+    (region,) = plc.regions
+    where = wr.describe(plc, region)
+    name = f"Workload {plc.workload.label!r}"
+    pair = pairs.pair_of(region)
+    if pair is not None:
+        uncertain = "" if pairs.is_certain(region) else f" ({pairs.uncertain_note})"
+        message = (
+            f"{name} runs only in {where}: nothing of it runs in {pair}, the pair of "
+            f"{region}{uncertain}. Azure maintains paired regions one at a time, so a standby in "
+            f"{pair} keeps serving while {region} is under planned maintenance; with one region "
+            f"there is nowhere to fail over to."
+        )
+        return RULE.finding(plc.anchor, message, (_standby(inv, plc, region, pair, pairs),))
+    if pairs.has_no_pair(region):
+        found = wr.zones((*plc.workload.vms, *plc.workload.sets))
+        if found is UNKNOWN:
+            return RULE.skipped(
+                plc.anchor, f"the availability zones of workload {plc.workload.label!r} are not known"
+            )
+        assert isinstance(found, frozenset)
+        if len(found) >= 2:
+            return None
+        spread = f"all in zone {next(iter(found))}" if found else "not zonal"
+        message = (
+            f"{name} runs only in {where}, a region with no pair, and its VMs are {spread}: "
+            f"without a paired region, availability zones are what Azure maintains one at a "
+            f"time, so the workload needs VMs in two or more zones to stay up during planned "
+            f"maintenance."
+        )
+        return RULE.finding(plc.anchor, message, (_zone_fix(plc, region),))
+    return RULE.skipped(
+        plc.anchor,
+        f"region {region!r} is not in the region-pair data (retrieved {pairs.retrieved}); "
+        f"check its pair in Microsoft's region list",
+    )
+
+
+def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
+    pairs = region_pairs()
+    for workload in inv.workloads():
+        plc = wr.placement(inv, workload)
+        if plc.unknown:
+            names = ", ".join(repr(r.name) for r in plc.unknown)
+            yield RULE.skipped(plc.anchor, f"the location of {names} is not known")
+            continue
+        if len(plc.regions) != 1:
+            continue
+        verdict = _judge(inv, plc, pairs)
+        if verdict is not None:
+            yield verdict
+
+
+RULE = Rule(
+    id="MC301",
+    slug="missing-paired-region",
+    severity=Severity.WARNING,
+    title="Workload in one region with no standby in its paired region",
+    doc=DOC,
+    check=check,
+)

@@ -1,0 +1,168 @@
+"""MC302 unpaired-regions: a workload in several regions, none of which pairs with another."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import combinations
+
+from checker.azure.regions import RegionPairs, region_pairs
+from checker.inventory import Inventory
+from checker.rules import snippets as s
+from checker.rules import workload_regions as wr
+from checker.rules.base import Finding, Fix, PatchOp, Rule, RuleDoc, RuleOptions, Severity, Skipped
+
+DOC = RuleDoc(
+    what=(
+        "Checks workloads (VMs grouped by the workload tag, else by availability set or scale "
+        "set, across every stack and file of the scan) that run in two or more regions where no "
+        "two of the regions are a pair. It reports the workload once, on its set or scale set "
+        "(else on its first VM by name)."
+    ),
+    why=(
+        "Azure never runs planned maintenance in both regions of a pair at the same time, but "
+        "it may maintain unrelated regions together: East US and North Europe can be updated on "
+        "the same night. A multi-region deployment whose regions are not paired can lose every "
+        "region to maintenance at once, which defeats the point of running in several."
+    ),
+    example=(
+        "# Pulumi.prod-eastus.yaml       Pulumi.prod-weu.yaml\n"
+        "config:                         config:\n"
+        "  azure-native:location: eastus   azure-native:location: westeurope\n"
+        "# the same workload in both stacks: eastus pairs with westus, westeurope with northeurope"
+    ),
+    fix=(
+        "Move the secondary deployment to the primary region's pair (the primary is the region "
+        "with the most VMs): for eastus, westus. Resources are recreated in the new region. "
+        "Where the primary has no pair, move the primary next to a secondary's pair instead."
+    ),
+)
+
+
+def _plan(plc: wr.Placement, pairs: RegionPairs) -> tuple[str, str, list[str]] | None:
+    """(anchor region, its pair, regions to move there), or None when no region has a pair."""
+    ordered = plc.by_size()
+    for region in ordered:
+        pair = pairs.pair_of(region)
+        if pair is not None:
+            return region, pair, [r for r in ordered if r != region]
+    return None
+
+
+def _provider_snippet(
+    inv: Inventory,
+    plc: wr.Placement,
+    movers: list[str],
+    primary: str,
+    pair: str,
+    notes: list[str],
+) -> str:
+    """One stack deploys both regions (explicit providers): re-point the secondary's provider."""
+    providers = sorted({p.name for r in movers for res in plc.regions[r] if (p := inv.get(res.provider))})
+    which = f"provider {', '.join(repr(p) for p in providers)}" if providers else "provider"
+    var = "provider_" + pair
+    lines = [
+        s.IMPORT,
+        f"# Workload {plc.workload.label!r} is deployed to {', '.join(plc.by_size())} by one "
+        f"stack: point the secondary's {which} at {pair}, the pair of {primary}.",
+        f"# Its resources are recreated in {pair}.",
+        *(f"# Note: {note}." for note in notes),
+        f'{var} = azure_native.Provider("{pair}", location="{pair}")',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _move_fix(inv: Inventory, plc: wr.Placement, pairs: RegionPairs) -> Fix:
+    res = plc.anchor
+    plan = _plan(plc, pairs)
+    if plan is None:
+        regions = ", ".join(plc.by_size())
+        return Fix(
+            title=f"None of {regions} has a region pair: move the deployments to a region pair "
+            f"(e.g. eastus and westus), or run each region's VMs across availability zones",
+            patch=(),
+            snippet=(
+                f"{s.IMPORT}\n# None of {regions} has a region pair, so Azure may maintain them together.\n"
+                "# Deploy to a region pair instead, one stack per region, e.g.:\n"
+                "#   pulumi config set azure-native:location eastus --stack <primary stack>\n"
+                "#   pulumi config set azure-native:location westus --stack <secondary stack>\n"
+            ),
+            replacement=True,
+            new_resources=True,
+        )
+    primary, pair, movers = plan
+    notes = wr.caveats(pairs, pair)
+    stacks = sorted({st for region in movers for st in plc.stacks_in(region)})
+    purpose = (
+        f"Workload {plc.workload.label!r}: run its secondary ({', '.join(movers)}) in {pair}, "
+        f"the pair of {primary}. Create the secondary afresh as a new stack:"
+    )
+    if set(stacks) & set(plc.stacks_in(primary)):
+        snippet = _provider_snippet(inv, plc, movers, primary, pair, notes)
+    else:
+        snippet = wr.stack_config_snippet(
+            inv, res, wr.stack_for(stacks[0], movers[0], pair), pair, purpose, notes
+        )
+        snippet += "".join(
+            f"# Once traffic has moved, retire the old secondary: pulumi destroy --stack {st}\n"
+            for st in stacks
+        )
+    patch: tuple[PatchOp, ...] = ()
+    location = res.inputs.get("location")
+    if isinstance(location, str) and inv.location(res) in movers:
+        patch = (PatchOp("replace", "/location", pair),)
+    return Fix(
+        title=f"Move {', '.join(movers)} to {pair}, the pair of {primary} (resources there are recreated)",
+        patch=patch,
+        snippet=snippet,
+        replacement=True,
+        new_resources=True,
+    )
+
+
+def _judge(inv: Inventory, plc: wr.Placement, pairs: RegionPairs) -> Finding | Skipped | None:
+    regions = list(plc.regions)
+    if any(pairs.are_paired(a, b) for a, b in combinations(regions, 2)):
+        return None
+    strangers = [r for r in regions if not pairs.is_known(r)]
+    if strangers:
+        return RULE.skipped(
+            plc.anchor,
+            f"region {', '.join(strangers)} is not in the region-pair data "
+            f"(retrieved {pairs.retrieved}); check its pair in Microsoft's region list",
+        )
+    where = " and ".join(wr.describe(plc, r) for r in plc.by_size())
+    uncertain = [r for r in regions if not pairs.is_certain(r)]
+    doubt = f" ({pairs.uncertain_note})" if uncertain else ""
+    message = (
+        f"Workload {plc.workload.label!r} runs in {len(regions)} regions, {where}, and "
+        + ("they are not" if len(regions) == 2 else "no two of them are")
+        + f" a region pair{doubt}: Azure may run planned maintenance in "
+        + ("both" if len(regions) == 2 else "all of them")
+        + " at the same time, so the extra region does not protect the workload against it."
+    )
+    return RULE.finding(plc.anchor, message, (_move_fix(inv, plc, pairs),))
+
+
+def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
+    pairs = region_pairs()
+    for workload in inv.workloads():
+        plc = wr.placement(inv, workload)
+        if plc.unknown:
+            names = ", ".join(repr(r.name) for r in plc.unknown)
+            yield RULE.skipped(plc.anchor, f"the location of {names} is not known")
+            continue
+        if len(plc.regions) < 2:
+            continue
+        verdict = _judge(inv, plc, pairs)
+        if verdict is not None:
+            yield verdict
+
+
+RULE = Rule(
+    id="MC302",
+    slug="unpaired-regions",
+    severity=Severity.ERROR,
+    title="Workload in several regions, none of them paired",
+    doc=DOC,
+    check=check,
+)
