@@ -192,6 +192,25 @@ def test_pre_commit_hook_passes_a_clean_program_and_unrelated_files(
     assert "no Pulumi project (Pulumi.yaml) holds the changed files" in unrelated.stdout
 
 
+def test_system_hook_variant_from_docs(pre_commit_home: Path, tmp_path: Path) -> None:
+    """The `language: system` variant of docs/pre-commit.md: maintcheck from the PATH (here
+    this virtualenv), so pre-commit builds no environment at all."""
+    docs = (REPO / "docs" / "pre-commit.md").read_text()
+    block = re.search(r"```yaml\n(# language: system.*?)```", docs, re.DOTALL)
+    assert block, "docs/pre-commit.md has the language: system example"
+    env = _env(pre_commit_home)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    write_project(tmp_path / "infra", FINDING_PROGRAM)
+    (tmp_path / ".pre-commit-config.yaml").write_text(block[1])
+    _git_repo(tmp_path, env)
+    run = subprocess.run(
+        [str(PRE_COMMIT), "run", "--all-files", "--color", "never"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "MC101 [single-instance-vm] VM 'web' is a single instance" in run.stdout
+
+
 # -- the GitHub Action (action.yml) ------------------------------------------------------------
 
 ACTION = REPO / "action.yml"
