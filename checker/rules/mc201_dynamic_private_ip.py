@@ -1,0 +1,211 @@
+"""MC201 dynamic-private-ip: a VM's NIC gets its private address dynamically."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from checker.inventory import Inventory
+from checker.rules import network as net
+from checker.rules import snippets as s
+from checker.rules.base import Finding, Fix, PatchOp, Rule, RuleDoc, RuleOptions, Severity, Skipped
+from checker.values import is_known
+
+DOC = RuleDoc(
+    what=(
+        "Checks the ip configurations of the network interfaces that virtual machines use (NIC "
+        "resources referenced from `networkProfile.networkInterfaces`, and NICs declared inline "
+        "in `networkProfile.networkInterfaceConfigurations`) for a private IP whose "
+        "`privateIPAllocationMethod` is `Dynamic` or unset (Azure's default is Dynamic). Scale "
+        "set instances are not judged: their addresses are per instance by design."
+    ),
+    why=(
+        "When planned maintenance (or a redeploy you start to get ahead of it) moves a VM to an "
+        "updated host, Azure's documentation says that \"dynamic IP addresses associated with "
+        'virtual network interface are updated". A VM that others reach by its private address '
+        "- through DNS A records, connection strings, firewall or NSG rules, load balancer-less "
+        "clusters - can come back with a different one and be unreachable."
+    ),
+    example=(
+        "nic = azure_native.network.NetworkInterface(\n"
+        '    "db-nic",\n'
+        '    resource_group_name="app-rg",\n'
+        "    ip_configurations=[azure_native.network.NetworkInterfaceIPConfigurationArgs(\n"
+        '        name="ipconfig1",\n'
+        "        subnet=azure_native.network.SubnetArgs(id=subnet.id),\n"
+        "        # no private_ip_allocation_method: Dynamic\n"
+        "    )],\n"
+        ")"
+    ),
+    fix=(
+        'Set `private_ip_allocation_method="Static"` and a `private_ip_address`. maintcheck '
+        "proposes a concrete address: the NIC's current address when the stack knows it, else "
+        "the first address of the subnet's prefix that Azure does not reserve (the first four "
+        "and the last are reserved) and that no other scanned NIC uses - verify it is unused "
+        "before applying. Changing the allocation method updates the NIC in place. NICs declared "
+        "inline in the VM cannot set a static address: declare a NetworkInterface resource "
+        "instead."
+    ),
+)
+
+_DOCS_QUOTE = "a redeploy to another host during planned maintenance can change it"
+
+
+def _method_text(method: Any) -> str:
+    if method is None:
+        return "privateIPAllocationMethod is not set, so Azure allocates it Dynamic"
+    return f"privateIPAllocationMethod is {method!r}"
+
+
+def _version(props: Any) -> int:
+    version = props.get("privateIPAddressVersion")
+    return 6 if isinstance(version, str) and version.lower() == "ipv6" else 4
+
+
+def _proposal(
+    cfg: net.IpConfig, used: dict[str, set[str]], proposed: dict[str, set[str]]
+) -> tuple[str | None, str]:
+    """(address, how it was chosen) for the static address the fix sets."""
+    current = cfg.props.get("privateIPAddress")
+    if isinstance(current, str) and current:
+        return current, f"its current address {current}, so nothing changes for clients"
+    subnet = cfg.subnet
+    if not isinstance(subnet, net.Subnet):
+        return None, "a free address of its subnet (the subnet's prefix is not known)"
+    taken = used.get(subnet.key, set()) | proposed.setdefault(subnet.key, set())
+    address = net.free_address(subnet, taken, _version(cfg.props))
+    if address is None:
+        return None, f"a free address of subnet {subnet.name!r} (none left to propose)"
+    proposed[subnet.key].add(address)
+    prefixes = ", ".join(subnet.prefixes)
+    return address, (
+        f"{address} from subnet {subnet.name!r} ({prefixes}); Azure reserves the first four "
+        f"and the last address; verify it is unused"
+    )
+
+
+def _nic_fix(cfg: net.IpConfig, address: str | None, how: str) -> Fix:
+    nic = cfg.owner
+    value = address or "<free address in the subnet>"
+    subnet_ref = net.config_subnet_id(cfg)
+    snippet = "\n".join(
+        [
+            s.IMPORT,
+            f"# Only ip configuration {cfg.name!r} changes; keep the NIC's other arguments.",
+            s.call(
+                "network.NetworkInterface",
+                nic.name,
+                s.resource_group_arg(nic),
+                "ip_configurations=[\n"
+                "        azure_native.network.NetworkInterfaceIPConfigurationArgs(\n"
+                f"            name={cfg.name!r},\n"
+                f"            subnet=azure_native.network.SubnetArgs(id={subnet_ref}),\n"
+                '            private_ip_allocation_method="Static",\n'
+                f"            private_ip_address={value!r},  # verify it is unused\n"
+                "        ),\n"
+                "    ]",
+            ),
+        ]
+    )
+    return Fix(
+        title=f"Make the private IP static: {how}",
+        patch=(
+            PatchOp("add", f"{cfg.pointer}/privateIPAllocationMethod", "Static"),
+            PatchOp("add", f"{cfg.pointer}/privateIPAddress", value),
+        ),
+        snippet=snippet,
+        replacement=False,
+    )
+
+
+def _inline_fix(cfg: net.IpConfig, address: str | None) -> Fix:
+    vm = cfg.vm
+    nic_name = f"{vm.name}-{cfg.nic_label}"
+    nic_var = s.identifier(nic_name)
+    value = address or "<free address in the subnet>"
+    nic_index = cfg.pointer.split("/")[3]
+    profile = vm.inputs.get("networkProfile")
+    has_refs = isinstance(profile, Mapping) and isinstance(profile.get("networkInterfaces"), list)
+    snippet = "\n".join(
+        [
+            s.IMPORT,
+            s.call(
+                "network.NetworkInterface",
+                nic_name,
+                s.resource_group_arg(vm),
+                "ip_configurations=[\n"
+                "        azure_native.network.NetworkInterfaceIPConfigurationArgs(\n"
+                f"            name={cfg.name!r},\n"
+                "            subnet=azure_native.network.SubnetArgs(id=...),  # the same subnet\n"
+                '            private_ip_allocation_method="Static",\n'
+                f"            private_ip_address={value!r},  # verify it is unused\n"
+                "        ),\n"
+                "    ]",
+            ),
+            f"# In VM {vm.name!r}, replace network_interface_configurations with:",
+            "network_profile = azure_native.compute.NetworkProfileArgs(",
+            "    network_interfaces=[",
+            f"        azure_native.compute.NetworkInterfaceReferenceArgs(id={nic_var}.id, primary=True),",
+            "    ],",
+            ")",
+        ]
+    )
+    return Fix(
+        title=(
+            f"Declare NIC {cfg.nic_label!r} as a NetworkInterface resource with a static private "
+            f"IP and reference it from the VM (inline NIC configurations cannot be static); "
+            f"the VM must be deallocated to swap its NIC"
+        ),
+        patch=(
+            PatchOp("remove", f"/networkProfile/networkInterfaceConfigurations/{nic_index}"),
+            PatchOp(
+                "add",
+                "/networkProfile/networkInterfaces/-" if has_refs else "/networkProfile/networkInterfaces",
+                {"id": f"<{nic_name}.id>"} if has_refs else [{"id": f"<{nic_name}.id>"}],
+            ),
+        ),
+        snippet=snippet,
+        replacement=False,
+        new_resources=True,
+    )
+
+
+def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
+    used = net.subnet_addresses(inv)
+    proposed: dict[str, set[str]] = {}
+    for cfg in net.vm_ip_configs(inv):
+        if isinstance(cfg, net.Unjudged):
+            yield RULE.skipped(cfg.resource, cfg.reason)
+            continue
+        method = cfg.props.get("privateIPAllocationMethod")
+        if method is not None and not is_known(method):
+            yield RULE.skipped(cfg.owner, f"privateIPAllocationMethod of {cfg.name!r} is not known")
+            continue
+        if isinstance(method, str) and method.lower() == "static":
+            continue
+        address, how = _proposal(cfg, used, proposed)
+        if cfg.inline:
+            message = (
+                f"VM {cfg.vm.name!r} declares NIC {cfg.nic_label!r} inline; its ip configuration "
+                f"{cfg.name!r} gets a dynamic private IP (inline NIC configurations cannot be "
+                f"static): {_DOCS_QUOTE}"
+            )
+            fixes = (_inline_fix(cfg, address),)
+        else:
+            message = (
+                f"NIC {cfg.owner.name!r} of VM {cfg.vm.name!r}: ip configuration {cfg.name!r} "
+                f"gets a dynamic private IP ({_method_text(method)}): {_DOCS_QUOTE}, breaking "
+                f"DNS records, firewall rules and clients that use the address"
+            )
+            fixes = (_nic_fix(cfg, address, how),)
+        yield RULE.finding(cfg.owner, message, fixes)
+
+
+RULE = Rule(
+    id="MC201",
+    slug="dynamic-private-ip",
+    severity=Severity.WARNING,
+    title="VM NIC with a dynamic private IP",
+    doc=DOC,
+    check=check,
+)

@@ -1,0 +1,163 @@
+"""MC211 ephemeral-os-disk: a VM or scale set whose OS disk lives on host-local storage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from checker.azure import types as t
+from checker.inventory import Inventory, Resource
+from checker.rules import snippets as s
+from checker.rules.base import Finding, Fix, PatchOp, Rule, RuleDoc, RuleOptions, Severity, Skipped
+from checker.values import get_path, is_known
+
+DOC = RuleDoc(
+    what=(
+        "Checks for virtual machines whose `storageProfile.osDisk.diffDiskSettings.option` is "
+        "`Local` (an ephemeral OS disk), and scale sets whose "
+        "`virtualMachineProfile.storageProfile.osDisk.diffDiskSettings.option` is `Local`."
+    ),
+    why=(
+        "An ephemeral OS disk lives on the host's cache, temp (resource) or NVMe disk, not in "
+        "Azure Storage. It survives a reboot, but when planned maintenance (or the redeploy you "
+        "start to get ahead of it, or service healing) moves the VM to another host, the OS disk "
+        "is re-created from the image: everything written to it since provisioning - "
+        "configuration, installed packages, logs, application data - is gone. Such VMs also "
+        "cannot be stopped (deallocated) or resized in place."
+    ),
+    example=(
+        "vm = azure_native.compute.VirtualMachine(\n"
+        '    "web-vm",\n'
+        "    storage_profile=azure_native.compute.StorageProfileArgs(\n"
+        "        os_disk=azure_native.compute.OSDiskArgs(\n"
+        '            create_option="FromImage",\n'
+        '            caching="ReadOnly",\n'
+        '            diff_disk_settings=azure_native.compute.DiffDiskSettingsArgs(option="Local"),\n'
+        "        ),\n"
+        "    ),\n"
+        ")"
+    ),
+    fix=(
+        "Use a managed OS disk: drop `diff_disk_settings` and give the OS disk a "
+        "`managed_disk` storage account type. The OS disk type is fixed at creation, so the VM "
+        "(or the scale set's instances) is recreated. If the workload really is stateless - "
+        "it is rebuilt from the image and configuration on every start - keep the ephemeral "
+        "disk and record why: `# maintcheck: ignore[MC211] stateless, rebuilt from image` on "
+        "the line that constructs the resource, or the tag "
+        "`maintcheck-ignore = 'MC211: stateless, rebuilt from image'`."
+    ),
+)
+
+
+_PLACEMENTS = {
+    "cachedisk": "the host's cache disk",
+    "resourcedisk": "the VM's temp (resource) disk",
+    "nvmedisk": "the host's NVMe disk",
+}
+
+
+def _prefix(res: Resource) -> str:
+    return (
+        "virtualMachineProfile.storageProfile.osDisk" if res.kind == t.SCALE_SET else "storageProfile.osDisk"
+    )
+
+
+def _pointer(path: str) -> str:
+    return "/" + path.replace(".", "/")
+
+
+def _managed_fix(res: Resource) -> Fix:
+    os_disk = _prefix(res)
+    var = s.identifier(res.name)
+    args_class = "VirtualMachineScaleSetOSDiskArgs" if res.kind == t.SCALE_SET else "OSDiskArgs"
+    managed_class = (
+        "VirtualMachineScaleSetManagedDiskParametersArgs"
+        if res.kind == t.SCALE_SET
+        else "ManagedDiskParametersArgs"
+    )
+    where = "virtual_machine_profile.storage_profile" if res.kind == t.SCALE_SET else "storage_profile"
+    snippet = "\n".join(
+        [
+            s.IMPORT,
+            f"# In {res.name!r}, {where}.os_disk becomes (no diff_disk_settings):",
+            f"{var}_os_disk = azure_native.compute.{args_class}(",
+            '    create_option="FromImage",',
+            '    caching="ReadWrite",',
+            f'    managed_disk=azure_native.compute.{managed_class}(storage_account_type="Premium_LRS"),',
+            ")",
+        ]
+    )
+    return Fix(
+        title=(
+            "Use a managed OS disk instead of the ephemeral one; the OS disk type is fixed at "
+            "creation, so the VM is recreated"
+        ),
+        patch=(PatchOp("remove", _pointer(f"{os_disk}.diffDiskSettings")),),
+        snippet=snippet,
+        replacement=True,
+    )
+
+
+_REASON = "stateless, rebuilt from image"
+
+
+def _suppress_fix(res: Resource) -> Fix:
+    var = s.identifier(res.name)
+    call = "VirtualMachineScaleSet" if res.kind == t.SCALE_SET else "VirtualMachine"
+    snippet = "\n".join(
+        [
+            s.IMPORT,
+            "# Only if the workload is stateless (rebuilt from image and config on every start):",
+            f"{var} = azure_native.compute.{call}(  # maintcheck: ignore[MC211] {_REASON}",
+            f"    {res.name!r},",
+            "    # ... the resource's arguments as they are ...",
+            ")",
+        ]
+    )
+    return Fix(
+        title=(
+            "Or, if the workload is stateless, keep the ephemeral OS disk and suppress with a "
+            "reason: `# maintcheck: ignore[MC211] <reason>` on the constructing line, or the tag "
+            "maintcheck-ignore = 'MC211: <reason>'"
+        ),
+        patch=(),
+        snippet=snippet,
+        replacement=False,
+    )
+
+
+def _judge(res: Resource) -> Iterator[Finding | Skipped]:
+    settings = res.get(f"{_prefix(res)}.diffDiskSettings")
+    if settings is None:
+        return
+    option = get_path(settings, "option") if isinstance(settings, Mapping) or not is_known(settings) else None
+    if option is not None and not is_known(option):
+        yield RULE.skipped(res, "its OS disk's diffDiskSettings.option is not known")
+        return
+    if not (isinstance(option, str) and option.lower() == "local"):
+        return
+    placement = get_path(settings, "placement")
+    where = _PLACEMENTS.get(str(placement).lower(), "host-local storage")
+    subject = "Scale set" if res.kind == t.SCALE_SET else "VM"
+    instances = "its instances' OS disks are" if res.kind == t.SCALE_SET else "its OS disk is"
+    message = (
+        f"{subject} {res.name!r} uses an ephemeral OS disk (diffDiskSettings.option 'Local' on "
+        f"{where}): when planned maintenance or service healing moves it to another "
+        f"host, {instances} re-created from the image and everything written since "
+        f"provisioning is lost"
+    )
+    yield RULE.finding(res, message, (_managed_fix(res), _suppress_fix(res)))
+
+
+def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
+    for res in inv.of_kind(t.VM) + inv.of_kind(t.SCALE_SET):
+        yield from _judge(res)
+
+
+RULE = Rule(
+    id="MC211",
+    slug="ephemeral-os-disk",
+    severity=Severity.WARNING,
+    title="Ephemeral (host-local) OS disk",
+    doc=DOC,
+    check=check,
+)

@@ -1,0 +1,328 @@
+"""Reaching network resources from VMs: VM -> NIC -> ip configuration -> public IP / subnet.
+
+Shared by MC201 and MC202. References resolve through ids or property dependencies (see
+:meth:`Inventory.refs`). Scale sets are not followed: their instances' NICs and IPs are per
+instance and rotate by design.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from checker.azure import types as t
+from checker.inventory import Inventory, Resource, azure_name
+from checker.values import UNKNOWN
+
+Ref = Any  # Resource | UNKNOWN | None
+
+
+@dataclass(frozen=True)
+class IpConfig:
+    """One ip configuration of a NIC that a VM uses.
+
+    ``owner`` is the resource whose inputs declare it: the NIC, or the VM itself when the VM
+    declares its NICs inline (``networkProfile.networkInterfaceConfigurations``). ``pointer``
+    is the JSON pointer of the configuration in the owner's inputs.
+    """
+
+    vm: Resource
+    owner: Resource
+    nic_label: str
+    pointer: str
+    name: str
+    props: Mapping[str, Any]
+    public_ip: Ref  # the public IP resource (NIC configs), UNKNOWN, or None
+    subnet: Any  # a Subnet, UNKNOWN, or None
+
+    @property
+    def inline(self) -> bool:
+        return self.owner is self.vm
+
+
+@dataclass(frozen=True)
+class Subnet:
+    """A subnet with its address prefixes; ``key`` identifies it across NICs."""
+
+    key: str
+    name: str
+    prefixes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Unjudged:
+    """A VM (or NIC) whose network configuration cannot be followed, and why."""
+
+    resource: Resource
+    reason: str
+
+
+def _as_list(value: Any) -> Any:
+    if value is UNKNOWN or value is None:
+        return value
+    return value if isinstance(value, list) else None
+
+
+def vm_nics(inv: Inventory, vm: Resource) -> Any:
+    """The NICs a VM references (Resource or UNKNOWN each), or UNKNOWN when the list is."""
+    nics = _as_list(vm.get("networkProfile.networkInterfaces"))
+    if nics is UNKNOWN:
+        return UNKNOWN
+    if not nics:
+        return []
+    return inv.refs(vm, "networkProfile", nics, [t.NIC])
+
+
+def _config_name(config: Any, index: int) -> str:
+    name = config.get("name") if isinstance(config, Mapping) else None
+    return name if isinstance(name, str) and name else f"#{index}"
+
+
+def _refs_at(inv: Inventory, res: Resource, via: str, values: Sequence[Any], kinds: list[str]) -> list[Ref]:
+    """Resolve the references present in ``values`` (None where absent), in order."""
+    present = [i for i, v in enumerate(values) if v is not None]
+    resolved = inv.refs(res, via, [values[i] for i in present], kinds) if present else []
+    out: list[Ref] = [None] * len(values)
+    for i, ref in zip(present, resolved, strict=True):
+        out[i] = ref
+    return out
+
+
+def _ref_value(config: Any, key: str) -> Any:
+    """The reference held at ``key`` of an ip configuration: an ``{id}`` object, UNKNOWN or None."""
+    if not isinstance(config, Mapping):
+        return None
+    value = config.get(key)
+    if value is UNKNOWN:
+        return {"id": UNKNOWN}
+    if isinstance(value, Mapping):
+        return value if "id" in value else None
+    return None
+
+
+def nic_ip_configs(inv: Inventory, vm: Resource, nic: Resource) -> Any:
+    """The ip configurations of a NIC, or UNKNOWN when its list is not known."""
+    configs = _as_list(nic.get("ipConfigurations"))
+    if configs is UNKNOWN:
+        return UNKNOWN
+    configs = configs or []
+    publics = _refs_at(
+        inv, nic, "ipConfigurations", [_ref_value(c, "publicIPAddress") for c in configs], [t.PUBLIC_IP]
+    )
+    subnets = subnets_of(inv, nic, configs)
+    return [
+        IpConfig(
+            vm=vm,
+            owner=nic,
+            nic_label=nic.name,
+            pointer=f"/ipConfigurations/{i}",
+            name=_config_name(c, i),
+            props=c if isinstance(c, Mapping) else {},
+            public_ip=publics[i],
+            subnet=subnets[i],
+        )
+        for i, c in enumerate(configs)
+    ]
+
+
+def inline_ip_configs(vm: Resource) -> Any:
+    """Ip configurations of NICs the VM declares inline, or UNKNOWN."""
+    nics = _as_list(vm.get("networkProfile.networkInterfaceConfigurations"))
+    if nics is UNKNOWN:
+        return UNKNOWN
+    out: list[IpConfig] = []
+    for n, nic in enumerate(nics or []):
+        configs = _as_list(nic.get("ipConfigurations")) if isinstance(nic, Mapping) else None
+        if configs is UNKNOWN:
+            return UNKNOWN
+        label = _config_name(nic, n)
+        for i, config in enumerate(configs or []):
+            out.append(
+                IpConfig(
+                    vm=vm,
+                    owner=vm,
+                    nic_label=label,
+                    pointer=f"/networkProfile/networkInterfaceConfigurations/{n}/ipConfigurations/{i}",
+                    name=_config_name(config, i),
+                    props=config if isinstance(config, Mapping) else {},
+                    public_ip=None,
+                    subnet=None,
+                )
+            )
+    return out
+
+
+def vm_ip_configs(inv: Inventory) -> Iterator[IpConfig | Unjudged]:
+    """Every ip configuration reachable from a scanned VM, each NIC once (for the first VM by
+    name that references it), then what could not be followed."""
+    seen: set[Resource] = set()
+    for vm in inv.of_kind(t.VM):
+        nics = vm_nics(inv, vm)
+        if nics is UNKNOWN:
+            yield Unjudged(vm, "its network interfaces are not known")
+        for nic in nics if isinstance(nics, list) else []:
+            if not isinstance(nic, Resource):
+                yield Unjudged(vm, "a network interface is unknown or outside the scan")
+                continue
+            if nic in seen:
+                continue
+            seen.add(nic)
+            configs = nic_ip_configs(inv, vm, nic)
+            if configs is UNKNOWN:
+                yield Unjudged(nic, f"the ip configurations of VM {vm.name!r}'s NIC are not known")
+                continue
+            yield from configs
+        inline = inline_ip_configs(vm)
+        if inline is UNKNOWN:
+            yield Unjudged(vm, "its inline network interface configurations are not known")
+        else:
+            yield from inline
+
+
+# -- subnets ---------------------------------------------------------------------------------
+
+
+def _prefixes(props: Mapping[str, Any]) -> Any:
+    values: list[Any] = []
+    single = props.get("addressPrefix")
+    many = props.get("addressPrefixes")
+    if single is not None:
+        values.append(single)
+    if isinstance(many, list):
+        values.extend(many)
+    elif many is UNKNOWN:
+        values.append(UNKNOWN)
+    if not values or any(not isinstance(v, str) for v in values):
+        return UNKNOWN
+    return tuple(values)
+
+
+def _last_segment(arm_id: Any, parent: str) -> str | None:
+    """The name after ``parent`` in an ARM id (``subnets`` -> subnet name)."""
+    if not isinstance(arm_id, str):
+        return None
+    segs = [s for s in arm_id.split("/") if s]
+    low = [s.lower() for s in segs]
+    if parent in low:
+        i = len(low) - 1 - low[::-1].index(parent)
+        return segs[i + 1] if i + 1 < len(segs) else None
+    return None
+
+
+def _vnet_id(arm_id: Any) -> str | None:
+    if not isinstance(arm_id, str):
+        return None
+    head, sep, _tail = arm_id.lower().rpartition("/subnets/")
+    return arm_id[: len(head)] if sep else None
+
+
+def subnets_of(inv: Inventory, nic: Resource, configs: Sequence[Any]) -> list[Any]:
+    """The Subnet of each ip configuration: a standalone Subnet resource, or a subnet declared
+    inside a VirtualNetwork's ``subnets``; UNKNOWN when it cannot be found; None when the
+    configuration names no subnet."""
+    refs = [_ref_value(c, "subnet") for c in configs]
+    found = _refs_at(inv, nic, "ipConfigurations", refs, [t.SUBNET])
+    return [_subnet(inv, nic, ref, hit) for ref, hit in zip(refs, found, strict=True)]
+
+
+def _subnet(inv: Inventory, nic: Resource, ref: Any, found: Ref) -> Any:
+    if ref is None:
+        return None
+    if isinstance(found, Resource):
+        prefixes = _prefixes(found.props)
+        if prefixes is UNKNOWN:
+            return UNKNOWN
+        return Subnet(found.urn, azure_name(found), prefixes)
+    arm_id = ref.get("id")
+    vnet: Ref = UNKNOWN
+    vnet_id = _vnet_id(arm_id)
+    if vnet_id:
+        vnet = inv.by_id(nic, vnet_id, [t.VNET])
+    if not isinstance(vnet, Resource):
+        candidates = inv.dependency_candidates(nic, "ipConfigurations", [t.VNET])
+        vnet = candidates[0] if len(candidates) == 1 else UNKNOWN
+    if not isinstance(vnet, Resource):
+        return UNKNOWN
+    return _subnet_in_vnet(vnet, _last_segment(arm_id, "subnets"))
+
+
+def _subnet_in_vnet(vnet: Resource, name: str | None) -> Any:
+    subnets = vnet.get("subnets")
+    if not isinstance(subnets, list):
+        return UNKNOWN
+    named = [s for s in subnets if isinstance(s, Mapping) and isinstance(s.get("name"), str)]
+    if name is not None:
+        match = [s for s in named if str(s["name"]).lower() == name.lower()]
+    else:
+        match = list(subnets) if len(subnets) == 1 else []
+    if len(match) != 1 or not isinstance(match[0], Mapping):
+        return UNKNOWN
+    prefixes = _prefixes(match[0])
+    if prefixes is UNKNOWN:
+        return UNKNOWN
+    sub_name = str(match[0].get("name") or name or "default")
+    return Subnet(f"{vnet.urn}/subnets/{sub_name.lower()}", sub_name, prefixes)
+
+
+def subnet_addresses(inv: Inventory) -> dict[str, set[str]]:
+    """Private addresses in use per subnet key: every scanned NIC's ip configuration whose
+    address is known (static inputs, or the current address from outputs)."""
+    used: dict[str, set[str]] = {}
+    for nic in inv.of_kind(t.NIC):
+        configs = _as_list(nic.get("ipConfigurations"))
+        if not isinstance(configs, list):
+            continue
+        for config, subnet in zip(configs, subnets_of(inv, nic, configs), strict=True):
+            address = config.get("privateIPAddress") if isinstance(config, Mapping) else None
+            if isinstance(address, str) and isinstance(subnet, Subnet):
+                used.setdefault(subnet.key, set()).add(_canonical(address))
+    return used
+
+
+def _canonical(address: str) -> str:
+    try:
+        return str(ipaddress.ip_address(address.strip()))
+    except ValueError:
+        return address
+
+
+def free_address(subnet: Subnet, taken: set[str], version: int = 4) -> str | None:
+    """The first address of the subnet that Azure does not reserve (the first four and the
+    last are reserved) and that is not in ``taken``; None when there is none."""
+    for prefix in subnet.prefixes:
+        try:
+            net = ipaddress.ip_network(prefix, strict=False)
+        except ValueError:
+            continue
+        if net.version != version or net.num_addresses < 8:
+            continue
+        first = int(net.network_address) + 4
+        last = int(net.broadcast_address) - 1
+        limit = min(last, first + len(taken) + 1)
+        for value in range(first, limit + 1):
+            candidate = str(ipaddress.ip_address(value))
+            if candidate not in taken:
+                return candidate
+    return None
+
+
+def config_subnet_id(cfg: IpConfig) -> str:
+    """A Python expression for the subnet id of an ip configuration (``...`` when unknown)."""
+    ref = cfg.props.get("subnet")
+    arm_id = ref.get("id") if isinstance(ref, Mapping) else None
+    return repr(arm_id) if isinstance(arm_id, str) and arm_id else "..."
+
+
+def at_pointer(doc: Any, pointer: str) -> Any:
+    """The value at a JSON pointer (``/a/0/b``) in ``doc``; None when it is not there."""
+    cur = doc
+    for token in (p for p in pointer.split("/")[1:] if p != ""):
+        if isinstance(cur, Mapping):
+            cur = cur.get(token)
+        elif isinstance(cur, list) and token.isdigit() and int(token) < len(cur):
+            cur = cur[int(token)]
+        else:
+            return None
+    return cur
