@@ -224,6 +224,14 @@ def test_component_children_get_engine_urns_and_parents(helper_doc: Document) ->
     assert records[child_urn].source == SourcePosition("__main__.py", line)
 
 
+def test_a_resource_read_by_id_is_captured(helper_doc: Document) -> None:
+    legacy = next(r for r in helper_doc.resources if r.urn.endswith("::legacy-as"))
+    assert legacy.type == "azure-native:compute:AvailabilitySet"
+    assert isinstance(legacy.id, str) and legacy.id.endswith("/availabilitySets/legacy")
+    main = FIX / "helper" / "__main__.py"
+    assert legacy.source == SourcePosition("__main__.py", line_of(main, "AvailabilitySet.get("))
+
+
 def test_get_invoke_of_a_declared_resource_answers_from_it(helper_doc: Document) -> None:
     mirror = next(r for r in helper_doc.resources if r.urn.endswith("::mirror"))
     assert mirror.inputs["location"] == "uksouth"

@@ -158,18 +158,30 @@ class Capture:
         return ref
 
     def source_position(self, request: Any) -> str | None:
-        if not _has_field(request, "sourcePosition"):
-            return None
-        pos = request.sourcePosition
-        if not pos.uri or not pos.line:
-            return None
-        path = _uri_to_path(pos.uri)
+        """The constructor call in the user's project: the SDK's ``sourcePosition``, else
+        the first frame of the request's stack trace inside the project (e.g. the line that
+        calls ``Resource.get`` or a component library installed elsewhere)."""
+        positions = []
+        if _has_field(request, "sourcePosition"):
+            positions.append(request.sourcePosition)
+        if _has_field(request, "stackTrace"):
+            positions.extend(frame.pc for frame in request.stackTrace.frames)
+        for pos in positions:
+            rel = self._project_path(pos.uri) if pos.uri and pos.line else None
+            if rel is not None:
+                return f"project:///{rel}#{int(pos.line)}"
+        return None
+
+    def _project_path(self, uri: str) -> str | None:
+        """A file URI -> its path relative to the project, or None outside the project."""
+        path = _uri_to_path(uri)
         if path is None:
             return None
-        rel = os.path.relpath(os.path.realpath(path), self.project_dir)
-        if rel.startswith(os.pardir):
+        real = os.path.realpath(path)
+        rel = os.path.relpath(real, self.project_dir)
+        if rel.startswith(os.pardir) or _is_library(real):
             return None
-        return f"project:///{rel.replace(os.sep, '/')}#{int(pos.line)}"
+        return rel.replace(os.sep, "/")
 
     def record(
         self, request: Any, mock_urn: str, res_id: str, extra: dict[str, JSON], custom: bool
@@ -178,7 +190,9 @@ class Capture:
 
         urn, parent = self.engine_urn(request.parent, request.type, request.name)
         self.urns[mock_urn] = urn
-        inputs = json_format.MessageToDict(request.object) if request.HasField("object") else {}
+        # RegisterResourceRequest carries inputs in `object`, ReadResourceRequest in `properties`.
+        field = "object" if _has_field(request, "object") else "properties"
+        inputs = json_format.MessageToDict(getattr(request, field)) if _has_field(request, field) else {}
         prop_deps = {}
         for key, deps in getattr(request, "propertyDependencies", {}).items():
             prop_deps[key] = [self._map_urn(u) for u in deps.urns]
@@ -201,6 +215,11 @@ class Capture:
         if position:
             record["sourcePosition"] = position
         self.records.append(record)
+
+
+def _is_library(path: str) -> bool:
+    """True for installed packages, even inside the project (``venv/lib/.../site-packages``)."""
+    return os.sep + "site-packages" + os.sep in path or os.sep + "dist-packages" + os.sep in path
 
 
 def _has_field(message: Any, name: str) -> bool:
@@ -295,7 +314,7 @@ def _user_frames(tb: Any, project_dir: str) -> list[dict[str, JSON]]:
         path = os.path.realpath(frame.filename)
         if path == here or not path.startswith(project_dir + os.sep):
             continue
-        if os.sep + "site-packages" + os.sep in path:
+        if _is_library(path):
             continue
         rel = os.path.relpath(path, project_dir).replace(os.sep, "/")
         frames.append({"file": rel, "line": frame.lineno, "name": frame.name,
