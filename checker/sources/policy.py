@@ -1,0 +1,262 @@
+"""Resources as a Pulumi policy pack receives them -> a :class:`Document` for the inventory.
+
+A pack sees the stack in one of two shapes, and both become the same ``Document`` of
+``RawResource`` records that the CLI's sources produce, so the engine judges them alike:
+
+* ``AnalyzerResource`` protobuf messages of an ``AnalyzeStack`` request (what
+  ``checker.policy_pack``'s servicer reads). Property Structs are read lazily, one top-level
+  key at a time; every typed unknown sentinel becomes ``UNKNOWN``; secret-wrapped values
+  still carry their signature here, so ``values.normalize`` turns them into ``SECRET``.
+* pulumi_policy ``PolicyResource`` objects (what a ``StackValidationPolicy.validate`` gets
+  from the stock SDK). Their unknown-checking proxies are bypassed, so reading never raises
+  ``UnknownValueError``; the SDK has already unwrapped secrets to plaintext, so only
+  credential-like keys (``adminPassword``...) can still be redacted on that path.
+
+References come from ``propertyDependencies``, ``dependencies`` and ``parent`` (URNs). A
+resource's provider is added as a resource of its own when the stack does not list it, so a
+VM's location resolves through its provider exactly as it does for a stack export.
+
+Nothing here imports pulumi: the messages and SDK objects are read by attribute.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Final
+
+from checker.inventory import Document, RawResource, parse_urn
+from checker.values import UNKNOWN, normalize
+
+ORIGIN: Final = "pulumi policy pack"
+SOURCE_KIND: Final = "policy"
+
+# Every unknown sentinel the engine sends over gRPC (string, boolean, number, array, asset,
+# archive, object); JSON documents only ever hold the string one.
+UNKNOWN_SENTINELS: Final = frozenset(
+    {
+        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+        "030794c1-ac77-496b-92df-f27374a8bd58",
+        "e48ece36-62e2-4504-bad9-02848725956a",
+        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+    }
+)
+
+
+# -- values ------------------------------------------------------------------------------------
+
+
+def proto_value(value: Any) -> Any:
+    """A ``google.protobuf.Value`` as plain data; unknown sentinels become ``UNKNOWN``.
+
+    Object keys are sorted, as Pulumi's own JSON documents write them, so a rule that walks
+    an object sees the same order as in the CLI."""
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        text: str = value.string_value
+        return UNKNOWN if text in UNKNOWN_SENTINELS else text
+    if kind == "number_value":
+        return value.number_value
+    if kind == "bool_value":
+        return value.bool_value
+    if kind == "struct_value":
+        fields = value.struct_value.fields
+        return {key: proto_value(fields[key]) for key in sorted(fields)}
+    if kind == "list_value":
+        return [proto_value(item) for item in value.list_value.values]
+    return None
+
+
+def _is_sdk_proxy(value: Any) -> bool:
+    return type(value).__name__ in ("_DictProxy", "_ListProxy")
+
+
+def sdk_value(value: Any) -> Any:
+    """A value of pulumi_policy's unknown-checking proxies as plain data, without raising
+    ``UnknownValueError``: the proxies' raw targets are read instead of their items."""
+    if _is_sdk_proxy(value):
+        value = value["__target"]
+    if isinstance(value, str):
+        return UNKNOWN if value in UNKNOWN_SENTINELS else value
+    if isinstance(value, Mapping):
+        return {str(key): sdk_value(value[key]) for key in sorted(value, key=str)}
+    if isinstance(value, list | tuple):
+        return [sdk_value(item) for item in value]
+    return value
+
+
+class LazyProperties(Mapping[str, Any]):
+    """Top-level properties read on first access: the inventory normalises (and caches) each
+    key it is asked for, and rules read only a few keys of each resource."""
+
+    __slots__ = ("_convert", "_raw")
+
+    def __init__(self, raw: Mapping[str, Any], convert: Callable[[Any], Any]) -> None:
+        self._raw = raw
+        self._convert = convert
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._raw:  # a protobuf map would insert a missing key on lookup
+            raise KeyError(key)
+        return self._convert(self._raw[key])
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._raw))
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+def _id(props: Mapping[str, Any]) -> str | None:
+    value = props.get("id")
+    return value if isinstance(value, str) and value else None
+
+
+# -- AnalyzerResource messages (the servicer's fast path) ----------------------------------------
+
+
+def _struct(message: Any) -> LazyProperties:
+    return LazyProperties(message.properties.fields, proto_value)
+
+
+def _provider_record(message: Any) -> RawResource | None:
+    provider = message.provider if message.HasField("provider") else None
+    if provider is None or not provider.urn:
+        return None
+    return RawResource(urn=provider.urn, type=provider.type, inputs=_struct(provider))
+
+
+def _analyzer_record(message: Any) -> RawResource:
+    props = _struct(message)
+    provider = _provider_record(message)
+    return RawResource(
+        urn=message.urn,
+        type=message.type,
+        inputs=props,
+        id=_id(props),
+        parent=message.parent or None,
+        dependencies=tuple(message.dependencies),
+        property_dependencies={
+            key: tuple(deps.urns) for key, deps in sorted(message.propertyDependencies.items())
+        },
+        provider=provider.urn if provider is not None else None,
+    )
+
+
+def document_from_analyzer(
+    resources: Iterable[Any],
+    project: str = "",
+    stack: str = "",
+    config: Mapping[str, Any] | None = None,
+) -> Document:
+    """A Document of the ``AnalyzerResource`` messages of an ``AnalyzeStackRequest``."""
+    records: dict[str, RawResource] = {}
+    providers: dict[str, RawResource] = {}
+    for message in resources:
+        records.setdefault(message.urn, _analyzer_record(message))
+        provider = _provider_record(message)
+        if provider is not None:
+            providers.setdefault(provider.urn, provider)
+    return _document(records, providers, project, stack, config)
+
+
+# -- PolicyResource objects (the stock SDK's StackValidationPolicy path) -------------------------
+
+
+def _sdk_props(props: Any) -> LazyProperties:
+    raw = props["__target"] if _is_sdk_proxy(props) else props
+    return LazyProperties(raw if isinstance(raw, Mapping) else {}, sdk_value)
+
+
+def _policy_provider(resource: Any) -> RawResource | None:
+    provider = getattr(resource, "provider", None)
+    if provider is None or not getattr(provider, "urn", ""):
+        return None
+    return RawResource(
+        urn=provider.urn, type=provider.resource_type, inputs=_sdk_props(provider.props)
+    )
+
+
+def _policy_record(resource: Any) -> RawResource:
+    props = _sdk_props(resource.props)
+    provider = _policy_provider(resource)
+    parent = getattr(resource, "parent", None)
+    return RawResource(
+        urn=resource.urn,
+        type=resource.resource_type,
+        inputs=props,
+        id=_id(props),
+        parent=parent.urn if parent is not None else None,
+        dependencies=tuple(dep.urn for dep in resource.dependencies or ()),
+        property_dependencies={
+            key: tuple(dep.urn for dep in deps or ())
+            for key, deps in sorted((resource.property_dependencies or {}).items())
+        },
+        provider=provider.urn if provider is not None else None,
+    )
+
+
+def document_from_policy_resources(
+    resources: Iterable[Any],
+    project: str = "",
+    stack: str = "",
+    config: Mapping[str, Any] | None = None,
+) -> Document:
+    """A Document of pulumi_policy ``PolicyResource`` objects (``StackValidationArgs``)."""
+    records: dict[str, RawResource] = {}
+    providers: dict[str, RawResource] = {}
+    for resource in resources:
+        records.setdefault(resource.urn, _policy_record(resource))
+        provider = _policy_provider(resource)
+        if provider is not None:
+            providers.setdefault(provider.urn, provider)
+    return _document(records, providers, project, stack, config)
+
+
+# -- shared ------------------------------------------------------------------------------------
+
+
+def _document(
+    records: Mapping[str, RawResource],
+    providers: Mapping[str, RawResource],
+    project: str,
+    stack: str,
+    config: Mapping[str, Any] | None,
+) -> Document:
+    resources = list(records.values())
+    resources.extend(p for urn, p in providers.items() if urn not in records)
+    if resources and not (project and stack):
+        urn_stack, urn_project, _type, _name = parse_urn(resources[0].urn)
+        project, stack = project or urn_project, stack or urn_stack
+    return Document(
+        origin=ORIGIN,
+        source_kind=SOURCE_KIND,
+        project=project,
+        stack=stack,
+        resources=tuple(resources),
+        config=config or {},
+    )
+
+
+def stack_config(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The stack's config as the engine hands it to a pack (``PULUMI_CONFIG``, a JSON object of
+    ``namespace:key`` -> string), normalised; keys in ``PULUMI_CONFIG_SECRET_KEYS`` are SECRET.
+    A value that is not valid JSON gives no config rather than an error."""
+    try:
+        raw = json.loads(environ.get("PULUMI_CONFIG") or "{}")
+        secret = json.loads(environ.get("PULUMI_CONFIG_SECRET_KEYS") or "[]")
+    except json.JSONDecodeError:
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    secret_keys = {str(k) for k in secret} if isinstance(secret, list) else set()
+    return {
+        str(key): normalize("[secret]" if key in secret_keys else value, str(key))
+        for key, value in raw.items()
+    }
