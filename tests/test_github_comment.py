@@ -303,6 +303,18 @@ def test_end_to_end_from_scan_to_comment(
     assert posted.startswith(MARKER) and "| :x: error | MC101 single-instance-vm | web (dev)" in posted
 
 
+def test_report_from_stdin_and_pr_from_an_issue_comment_event(
+    github: FakeGitHub, runner: CliRunner, tmp_path: Path
+) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"issue": {"number": PR, "pull_request": {"url": "x"}}}))
+    body = _report(tmp_path, ["web"]).read_text("utf-8")
+    result = runner.invoke(cli, ["comment", "--report", "-"], input=body,
+                           env=_env(github, GITHUB_EVENT_PATH=str(event)))
+    assert result.exit_code == 0, result.output
+    assert github.comments[PR][0]["body"] == body
+
+
 # --- errors --------------------------------------------------------------------------------
 
 
