@@ -1,0 +1,381 @@
+"""MC211 ephemeral-os-disk and MC212 temp-disk-data."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from checker.cli import cli
+from checker.config import Settings
+from checker.engine import run_rules, scan_documents
+from checker.rules import RULES_BY_ID
+from checker.rules.base import Finding, Skipped
+from checker.rules.scripts import MAX_QUOTE, Script, decode, temp_disk_hits
+from checker.values import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL
+from tests.builders import StackBuilder, inventory
+
+VM = "azure-native:compute:VirtualMachine"
+VMSS = "azure-native:compute:VirtualMachineScaleSet"
+EXT = "azure-native:compute:VirtualMachineExtension"
+VMSS_EXT = "azure-native:compute:VirtualMachineScaleSetExtension"
+FIXTURES = Path(__file__).parent / "fixtures" / "rules_b"
+RULES = [RULES_BY_ID["MC211"], RULES_BY_ID["MC212"]]
+
+
+def scan(*stacks: StackBuilder) -> tuple[list[Finding], list[Skipped]]:
+    return run_rules(inventory(*stacks), Settings(), RULES)
+
+
+def only(findings: list[Finding], rule: str) -> list[Finding]:
+    return [f for f in findings if f.rule_id == rule]
+
+
+def b64(text: str, *, gz: bool = False) -> str:
+    data = text.encode()
+    return base64.b64encode(gzip.compress(data) if gz else data).decode()
+
+
+def fixture(name: str) -> str:
+    return (FIXTURES / name).read_text()
+
+
+def linux_vm(s: StackBuilder, name: str, size: Any = "Standard_D2ds_v5", **extra: Any) -> Any:
+    inputs = {"resourceGroupName": "rg", "hardwareProfile": {"vmSize": size}, **extra}
+    return s.add(VM, name, inputs)
+
+
+# -- MC211 -----------------------------------------------------------------------------------
+
+
+def _ephemeral(option: Any = "Local", placement: str = "CacheDisk") -> dict[str, Any]:
+    return {
+        "osDisk": {
+            "createOption": "FromImage",
+            "caching": "ReadOnly",
+            "diffDiskSettings": {"option": option, "placement": placement},
+        }
+    }
+
+
+def test_mc211_vm_and_scale_set_with_ephemeral_os_disk_fire() -> None:
+    s = StackBuilder()
+    s.add(VM, "web-vm", {"storageProfile": _ephemeral(placement="ResourceDisk")})
+    s.add(VMSS, "web-vmss", {"virtualMachineProfile": {"storageProfile": _ephemeral(placement="NvmeDisk")}})
+    findings = only(scan(s)[0], "MC211")
+    by_name = {f.resource.name: f for f in findings}
+    assert sorted(by_name) == ["web-vm", "web-vmss"]
+    vm_finding, vmss_finding = by_name["web-vm"], by_name["web-vmss"]
+    assert "temp (resource) disk" in vm_finding.message and "re-created from the image" in vm_finding.message
+    assert "NVMe" in vmss_finding.message and "instances' OS disks" in vmss_finding.message
+    managed, suppress = vm_finding.fixes
+    assert [op.to_json() for op in managed.patch] == [
+        {"op": "remove", "path": "/storageProfile/osDisk/diffDiskSettings"}
+    ]
+    assert managed.replacement is True
+    assert [op.path for op in vmss_finding.fixes[0].patch] == [
+        "/virtualMachineProfile/storageProfile/osDisk/diffDiskSettings"
+    ]
+    assert suppress.patch == () and "# maintcheck: ignore[MC211]" in suppress.snippet
+    for fix in (*vm_finding.fixes, *vmss_finding.fixes):
+        compile(fix.snippet, "snippet", "exec")
+
+
+def test_mc211_managed_os_disk_is_a_near_miss() -> None:
+    s = StackBuilder()
+    s.add(VM, "plain", {"storageProfile": {"osDisk": {"createOption": "FromImage"}}})
+    s.add(VM, "no-profile", {})
+    assert scan(s) == ([], [])
+
+
+def test_mc211_unknown_option_is_skipped() -> None:
+    s = StackBuilder()
+    s.add(VM, "vm", {"storageProfile": _ephemeral(option=UNKNOWN_SENTINEL)})
+    s.add(VM, "vm2", {"storageProfile": {"osDisk": {"diffDiskSettings": UNKNOWN_SENTINEL}}})
+    findings, skipped = scan(s)
+    assert findings == []
+    assert sorted(k.resource.name for k in skipped) == ["vm", "vm2"]
+
+
+def test_mc211_suppressed_by_the_tag_the_fix_describes() -> None:
+    s = StackBuilder()
+    s.add(
+        VM,
+        "stateless",
+        {
+            "storageProfile": _ephemeral(),
+            "tags": {"maintcheck-ignore": "MC211: stateless, rebuilt from image"},
+        },
+    )
+    result = scan_documents([s.document()], Settings(select=("MC211",)))
+    (finding,) = result.findings
+    assert finding.suppressed == "stateless, rebuilt from image"
+
+
+# -- MC212: scripts --------------------------------------------------------------------------
+
+
+def test_mc212_bash_custom_data_on_a_size_with_a_temp_disk() -> None:
+    s = StackBuilder()
+    linux_vm(s, "app-vm", osProfile={"customData": b64(fixture("app-on-temp-disk.sh"))})
+    (finding,) = only(scan(s)[0], "MC212")
+    assert finding.resource.name == "app-vm"
+    assert "customData uses /mnt/resource/app-cache (2 places)" in finding.message
+    assert "Standard_D2ds_v5 has a local temp disk" in finding.message
+    assert finding.evidence == "customData, line 6: mkdir -p /mnt/resource/app-cache"
+    (fix,) = finding.fixes
+    assert fix.replacement is False and fix.new_resources is True
+    assert [op.to_json() for op in fix.patch] == [
+        {
+            "op": "add",
+            "path": "/storageProfile",
+            "value": {
+                "dataDisks": [
+                    {
+                        "lun": 0,
+                        "createOption": "Empty",
+                        "diskSizeGB": 64,
+                        "managedDisk": {"storageAccountType": "Premium_LRS"},
+                    }
+                ]
+            },
+        }
+    ]
+    assert "/dev/disk/azure/scsi1/lun0" in fix.snippet
+    compile(fix.snippet, "snippet", "exec")
+
+
+def test_mc212_same_script_on_a_size_without_temp_disk_is_not_reported() -> None:
+    s = StackBuilder()
+    linux_vm(
+        s, "app-vm", size="Standard_D2s_v5", osProfile={"customData": b64(fixture("app-on-temp-disk.sh"))}
+    )
+    assert scan(s) == ([], [])
+
+
+@pytest.mark.parametrize("size", [UNKNOWN_SENTINEL, "Standard_Q9zz_v9", None])
+def test_mc212_size_not_known_is_skipped_not_guessed(size: Any) -> None:
+    s = StackBuilder()
+    inputs: dict[str, Any] = {"osProfile": {"customData": b64(fixture("app-on-temp-disk.sh"))}}
+    if size is not None:
+        inputs["hardwareProfile"] = {"vmSize": size}
+    s.add(VM, "app-vm", inputs)
+    findings, skipped = scan(s)
+    assert findings == []
+    (skip,) = skipped
+    assert "/mnt/resource" in skip.reason and "not known" in skip.reason
+
+
+def test_mc212_gzip_cloud_init_ephemeral0_mounts_and_fs_setup() -> None:
+    s = StackBuilder()
+    linux_vm(s, "queue-vm", userData=b64(fixture("ephemeral-mounts.yaml"), gz=True))
+    (finding,) = only(scan(s)[0], "MC212")
+    assert "userData (cloud-init: fs_setup formats ephemeral0.1 as ext4)" in finding.message
+    assert "(2 places)" in finding.message
+    assert finding.evidence is not None and finding.evidence.endswith("line 9: - device: ephemeral0.1")
+
+
+def test_mc212_data_disk_mounts_swap_and_comments_are_near_misses() -> None:
+    s = StackBuilder()
+    linux_vm(s, "db-vm", osProfile={"customData": b64(fixture("data-disk-near-miss.yaml"))})
+    assert scan(s) == ([], [])
+
+
+def test_mc212_windows_custom_script_extension_names_the_extension() -> None:
+    s = StackBuilder()
+    linux_vm(s, "win-vm", size="Standard_D4s_v3")
+    s.add(
+        EXT,
+        "win-setup",
+        {
+            "vmName": "win-vm",
+            "publisher": "Microsoft.Compute",
+            "type": "CustomScriptExtension",
+            "settings": {"commandToExecute": fixture("windows-setup.ps1")},
+        },
+    )
+    (finding,) = only(scan(s)[0], "MC212")
+    assert finding.resource.name == "win-vm"
+    assert "extension 'win-setup' settings.commandToExecute uses D:\\AppData\\uploads" in finding.message
+    assert finding.evidence == (
+        "extension 'win-setup' settings.commandToExecute, line 3: "
+        "New-Item -ItemType Directory -Force -Path 'D:\\AppData\\uploads'"
+    )
+    fix = finding.fixes[0]
+    assert "Initialize-Disk" in fix.snippet and "F:\\" in fix.title
+    compile(fix.snippet, "snippet", "exec")
+
+
+def test_mc212_linux_extension_base64_script_by_property_dependency() -> None:
+    s = StackBuilder()
+    vm = s.add(VM, "app-vm", {"hardwareProfile": {"vmSize": "Standard_D2s_v3"}}, id=None)
+    s.add(
+        EXT,
+        "install",
+        {"vmName": UNKNOWN_SENTINEL, "settings": {"script": b64("#!/bin/sh\ncp -r /srv/in /mnt/work\n")}},
+        deps={"vmName": [vm]},
+        id=None,
+    )
+    (finding,) = only(scan(s)[0], "MC212")
+    assert finding.evidence == "extension 'install' settings.script, line 2: cp -r /srv/in /mnt/work"
+
+
+def test_mc212_protected_settings_secret_is_skipped_and_plain_ones_are_not_quoted() -> None:
+    s = StackBuilder()
+    linux_vm(s, "secret-vm")
+    s.add(
+        EXT,
+        "secret-ext",
+        {"vmName": "secret-vm", "protectedSettings": {SIG_KEY: SECRET_SIG, "ciphertext": "x"}},
+    )
+    linux_vm(s, "plain-vm")
+    s.add(
+        EXT,
+        "plain-ext",
+        {
+            "vmName": "plain-vm",
+            "protectedSettings": {"commandToExecute": "az login -p Hunter2 && mkdir /mnt/resource/db"},
+        },
+    )
+    findings, skipped = scan(s)
+    assert [(k.resource.name, "secret" in k.reason) for k in skipped] == [("secret-vm", True)]
+    (finding,) = findings
+    assert finding.resource.name == "plain-vm"
+    assert finding.evidence == (
+        "extension 'plain-ext' protectedSettings.commandToExecute, line 1 "
+        "(protected settings, not quoted): uses /mnt/resource/db"
+    )
+    assert "Hunter2" not in finding.message + finding.evidence
+
+
+def test_mc212_quotes_one_truncated_line_with_credentials_masked() -> None:
+    long_path = "/mnt/resource/" + "x" * 300
+    script = (
+        f"#!/bin/bash\necho start\nAPI_TOKEN=abc123 tool --password s3cret --out {long_path}\necho done\n"
+    )
+    hits = temp_disk_hits(Script("customData", script))
+    (hit,) = hits
+    assert len(hit.quote) <= MAX_QUOTE + 2
+    assert "abc123" not in hit.quote and "s3cret" not in hit.quote
+    assert "echo" not in hit.quote
+    sas = temp_disk_hits(Script("x", 'curl "https://a.blob/x?sig=SECRET" -o /mnt/resource/x'))
+    assert "SECRET" not in sas[0].quote
+
+
+def test_mc212_nvme_size_counts_nvme_paths_only() -> None:
+    s = StackBuilder()
+    linux_vm(
+        s,
+        "classic",
+        size="Standard_D2ds_v6",
+        osProfile={"customData": b64("#!/bin/bash\nmkdir /mnt/resource/x\n")},
+    )
+    nvme_script = (
+        "#!/bin/bash\n"
+        "mdadm --create /dev/md0 --level=0 /dev/disk/azure/local/by-index/0\n"
+        "mount /dev/md0 /mnt/fast\n"
+        "cp data /mnt/fast/\n"
+    )
+    linux_vm(s, "nvme", size="Standard_D2ds_v6", osProfile={"customData": b64(nvme_script)})
+    (finding,) = only(scan(s)[0], "MC212")
+    assert finding.resource.name == "nvme"
+    assert "NVMe temp disk" in finding.message and "(3 places)" in finding.message
+
+
+def test_mc212_scale_set_inline_extension_and_extension_resource() -> None:
+    s = StackBuilder()
+    vmss = s.add(
+        VMSS,
+        "web-vmss",
+        {
+            "sku": {"name": "Standard_D2ads_v5", "capacity": 2},
+            "virtualMachineProfile": {
+                "storageProfile": {"dataDisks": [{"lun": 0, "createOption": "Empty", "diskSizeGB": 8}]},
+                "extensionProfile": {
+                    "extensions": [
+                        {"name": "cse", "settings": {"commandToExecute": "bash -c 'mkdir /mnt/resource/q'"}}
+                    ]
+                },
+            },
+        },
+    )
+    s.add(VMSS_EXT, "extra", {"vmScaleSetName": "web-vmss", "settings": {"commandToExecute": "cp a /mnt/b"}})
+    (finding,) = only(scan(s)[0], "MC212")
+    assert finding.resource.name == vmss.record["urn"].rsplit("::", 1)[1]
+    assert "extension 'cse' settings.commandToExecute" in finding.message and "(2 places)" in finding.message
+    (op,) = finding.fixes[0].patch
+    assert op.path == "/virtualMachineProfile/storageProfile/dataDisks/-" and op.value["lun"] == 1
+    assert "VirtualMachineScaleSetDataDiskArgs" in finding.fixes[0].snippet
+    compile(finding.fixes[0].snippet, "snippet", "exec")
+
+
+def test_mc212_secret_custom_data_is_skipped_only_when_the_size_has_a_temp_disk() -> None:
+    s = StackBuilder()
+    linux_vm(s, "a", osProfile={"customData": "[secret]"})
+    linux_vm(s, "b", size="Standard_D2s_v5", osProfile={"customData": "[secret]"})
+    findings, skipped = scan(s)
+    assert findings == []
+    assert [(k.resource.name, k.reason) for k in skipped] == [
+        ("a", "could not read customData (it is secret) to look for temp-disk data")
+    ]
+
+
+def test_decode_plain_base64_gzip_and_binary() -> None:
+    assert decode(b64("hello"), encoded=True) == "hello"
+    assert decode(b64("hello", gz=True), encoded=True) == "hello"
+    assert decode("not base64 at all: /mnt/x", encoded=True) == "not base64 at all: /mnt/x"
+    assert decode(base64.b64encode(b"\xff\xfe\x00").decode(), encoded=True) is None
+
+
+def test_mime_multipart_cloud_init() -> None:
+    mime = (
+        'Content-Type: multipart/mixed; boundary="B"\nMIME-Version: 1.0\n\n'
+        '--B\nContent-Type: text/cloud-config; charset="us-ascii"\n\n'
+        "#cloud-config\nmounts:\n  - [ephemeral0, /var/lib/cache]\n"
+        '--B\nContent-Type: text/x-shellscript; charset="us-ascii"\n\n'
+        "#!/bin/bash\necho hi\n--B--\n"
+    )
+    hits = temp_disk_hits(Script("customData", mime))
+    assert [h.label for h in hits] == ["customData (cloud-init: mounts ephemeral0 at /var/lib/cache)"]
+
+
+# -- preview through the CLI: no secret in any output -------------------------------------------
+
+
+def test_preview_json_report_never_prints_secrets(tmp_path: Path) -> None:
+    s = StackBuilder("dev", config={"azure-native:location": "eastus"})
+    vm = s.add(
+        VM,
+        "app-vm",
+        {
+            "hardwareProfile": {"vmSize": "Standard_E4ds_v5"},
+            "osProfile": {
+                "adminPassword": "P@ssw0rd-visible-in-preview",
+                "customData": b64(fixture("app-on-temp-disk.sh")),
+            },
+            "storageProfile": _ephemeral(),
+        },
+        id=None,
+    )
+    s.add(
+        EXT,
+        "ext",
+        {"vmName": UNKNOWN_SENTINEL, "protectedSettings": "[secret]"},
+        deps={"vmName": [vm]},
+        id=None,
+    )
+    path = s.write(tmp_path / "preview.json", kind="preview")
+    for fmt in ("json", "text"):
+        result = CliRunner().invoke(cli, ["scan", str(path), "--format", fmt, "--select", "MC211,MC212"])
+        assert result.exit_code == 1, result.output
+        for secret in ("P@ssw0rd", "TOPSECRETSIGNATURE", "nginx"):
+            assert secret not in result.output
+    report = json.loads(
+        CliRunner().invoke(cli, ["scan", str(path), "--format", "json", "--select", "MC2"]).output
+    )
+    assert sorted(f["rule"] for f in report["findings"]) == ["MC211", "MC212"]
