@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from checker.baseline import fingerprint, subject
 from checker.cli import cli
@@ -21,7 +21,7 @@ AS = "azure-native:compute:AvailabilitySet"
 
 
 def _findings(stack: StackBuilder) -> list[Finding]:
-    findings, _ = run_rules(inventory(stack), Settings())
+    findings, _ = run_rules(inventory(stack), Settings(select=("MC101",)))
     return findings
 
 
@@ -86,6 +86,11 @@ def test_subject_of_alternative_top_level_fixes_is_the_resource() -> None:
 # -- baseline files through the CLI ----------------------------------------------------------
 
 
+def _scan(runner: CliRunner, *args: str) -> Result:
+    """``maintcheck scan`` of MC101 only, so other rules do not change what these tests see."""
+    return runner.invoke(cli, ["scan", "--select", "MC101", *args])
+
+
 def _export(tmp_path: Path, name: str, stack: StackBuilder) -> str:
     return str(stack.write(tmp_path / name))
 
@@ -104,7 +109,7 @@ def test_write_baseline_then_scan_another_stack_reports_only_new(
 ) -> None:
     baseline = tmp_path / "maintcheck-baseline.json"
     east = _export(tmp_path, "east.json", _two_vms("prod-eastus"))
-    written = runner.invoke(cli, ["scan", east, "--write-baseline", str(baseline)])
+    written = _scan(runner, east, "--write-baseline", str(baseline))
     assert written.exit_code == 0, written.output
     assert "wrote 2 baseline entries" in written.stderr
     doc = json.loads(baseline.read_text())
@@ -114,7 +119,7 @@ def test_write_baseline_then_scan_another_stack_reports_only_new(
 
     # Another stack, lines moved by unrelated resources: nothing new.
     west = _export(tmp_path, "west.json", _two_vms("prod-westus", shift=3))
-    same = runner.invoke(cli, ["scan", west, "--baseline", str(baseline), "--format", "json"])
+    same = _scan(runner, west, "--baseline", str(baseline), "--format", "json")
     assert same.exit_code == 0, same.output
     report = json.loads(same.stdout)
     assert report["findings"] == []
@@ -122,19 +127,17 @@ def test_write_baseline_then_scan_another_stack_reports_only_new(
 
     # A new single-instance VM is reported, and only it.
     grown = _export(tmp_path, "grown.json", _two_vms("prod-westus", shift=1, extra=("cache",)))
-    new = runner.invoke(cli, ["scan", grown, "--baseline", str(baseline), "--format", "json"])
+    new = _scan(runner, grown, "--baseline", str(baseline), "--format", "json")
     assert new.exit_code == 1
     assert [f["resource"]["name"] for f in json.loads(new.stdout)["findings"]] == ["cache"]
 
 
 def test_baseline_reports_fixed_entries(runner: CliRunner, tmp_path: Path) -> None:
     baseline = tmp_path / "b.json"
-    runner.invoke(cli, ["scan", _export(tmp_path, "a.json", _two_vms("dev")),
-                        "--write-baseline", str(baseline)])
+    _scan(runner, _export(tmp_path, "a.json", _two_vms("dev")), "--write-baseline", str(baseline))
     fixed = StackBuilder("dev", config={"azure-native:location": "eastus"})
     fixed.add(VM, "web", {"resourceGroupName": "rg"})
-    result = runner.invoke(cli, ["scan", _export(tmp_path, "f.json", fixed),
-                                 "--baseline", str(baseline)])
+    result = _scan(runner, _export(tmp_path, "f.json", fixed), "--baseline", str(baseline))
     assert result.exit_code == 0
     assert "1 finding matched the baseline" in result.output
     assert f"1 baseline entry in {baseline} matched no finding" in result.output
@@ -148,11 +151,11 @@ def test_written_baseline_is_deterministic_and_skips_suppressed(
     export = _export(tmp_path, "a.json", s)
     first, second = tmp_path / "1.json", tmp_path / "2.json"
     for path in (first, second):
-        assert runner.invoke(cli, ["scan", export, "--write-baseline", str(path)]).exit_code == 0
+        assert _scan(runner, export, "--write-baseline", str(path)).exit_code == 0
     assert first.read_bytes() == second.read_bytes()
     assert [e["resource"] for e in json.loads(first.read_text())["findings"]] == ["web"]
     # The suppressed finding stays suppressed (and counted) when the baseline is applied.
-    result = runner.invoke(cli, ["scan", export, "--baseline", str(first), "--format", "json"])
+    result = _scan(runner, export, "--baseline", str(first), "--format", "json")
     report = json.loads(result.stdout)
     assert [(f["resource"]["name"], f["suppressed"]) for f in report["findings"]] == [
         ("db", "replica of web")
@@ -179,7 +182,7 @@ def test_bad_baseline_file_exits_2_naming_file_and_path(
     baseline = tmp_path / "baseline.json"
     baseline.write_text(content)
     export = _export(tmp_path, "a.json", _two_vms("dev"))
-    result = runner.invoke(cli, ["scan", export, "--baseline", str(baseline)])
+    result = _scan(runner, export, "--baseline", str(baseline))
     assert result.exit_code == 2
     assert f"maintcheck: error: {baseline}: {expected}" in result.stderr
     assert "--write-baseline" in result.stderr
@@ -188,10 +191,10 @@ def test_bad_baseline_file_exits_2_naming_file_and_path(
 
 def test_missing_baseline_and_both_options(runner: CliRunner, tmp_path: Path) -> None:
     export = _export(tmp_path, "a.json", _two_vms("dev"))
-    missing = runner.invoke(cli, ["scan", export, "--baseline", str(tmp_path / "nope.json")])
+    missing = _scan(runner, export, "--baseline", str(tmp_path / "nope.json"))
     assert missing.exit_code == 2
     assert "nope.json: no such baseline file; write a new one with" in missing.stderr
-    both = runner.invoke(cli, ["scan", export, "--baseline", "a", "--write-baseline", "b"])
+    both = _scan(runner, export, "--baseline", "a", "--write-baseline", "b")
     assert both.exit_code == 2
     assert "either --baseline or --write-baseline" in both.stderr
 
@@ -199,6 +202,6 @@ def test_missing_baseline_and_both_options(runner: CliRunner, tmp_path: Path) ->
 def test_unwritable_baseline_exits_2(runner: CliRunner, tmp_path: Path) -> None:
     export = _export(tmp_path, "a.json", _two_vms("dev"))
     target = tmp_path / "no-such-dir" / "b.json"
-    result = runner.invoke(cli, ["scan", export, "--write-baseline", str(target)])
+    result = _scan(runner, export, "--write-baseline", str(target))
     assert result.exit_code == 2
     assert f"{target}: cannot write the baseline" in result.stderr

@@ -53,7 +53,7 @@ def program_export(
 
 
 def scan_json(runner: CliRunner, *args: str) -> tuple[int, dict[str, Any]]:
-    result = runner.invoke(cli, ["scan", "--format", "json", *args])
+    result = runner.invoke(cli, ["scan", "--select", "MC101", "--format", "json", *args])
     assert result.exit_code in (0, 1), result.output
     return result.exit_code, json.loads(result.stdout)
 
@@ -114,7 +114,7 @@ def test_suppressing_every_finding_gives_exit_zero(runner: CliRunner, tmp_path: 
     )
     s = StackBuilder("dev", config={"azure-native:location": "eastus"})
     s.add(VM, "vm", {"resourceGroupName": "rg"}, line=2)
-    result = runner.invoke(cli, ["scan", str(s.write(tmp_path / "export.json"))])
+    result = runner.invoke(cli, ["scan", "--select", "MC1", str(s.write(tmp_path / "export.json"))])
     assert result.exit_code == 0, result.output
     assert "(suppressed: test rig)" in result.output
     assert "0 findings, 1 suppressed in 1 resources." in result.output
@@ -186,7 +186,7 @@ def test_config_suppressions_glob_expiry_and_reason(runner: CliRunner, tmp_path:
 def test_expiry_day_itself_still_suppresses() -> None:
     doc = program_export().document()
     entry = Suppression("MC101", "plain", "until the migration", datetime.date(2030, 6, 30))
-    settings = Settings(suppressions=(entry,))
+    settings = Settings(select=("MC101",), suppressions=(entry,))
     on_day = scan_documents([doc], settings, today=datetime.date(2030, 6, 30))
     after = scan_documents([doc], settings, today=datetime.date(2030, 7, 1))
     plain_on = [f.suppressed for f in on_day.findings if f.resource.name == "plain"]
@@ -199,7 +199,7 @@ def test_expiry_day_itself_still_suppresses() -> None:
 def test_without_a_reader_inline_comments_are_not_read() -> None:
     doc = program_export().document("unused.json")
     entry = Suppression("MC101", "*", "fleet-wide waiver")
-    result = scan_documents([doc], Settings(suppressions=(entry,)))
+    result = scan_documents([doc], Settings(select=("MC101",), suppressions=(entry,)))
     assert {f.suppressed for f in result.findings} == {"fleet-wide waiver"}
 
 
