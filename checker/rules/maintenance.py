@@ -407,25 +407,70 @@ def _scope(cfg: Any) -> Any:
     return scope if isinstance(scope, str) else UNKNOWN
 
 
-def reach(inv: Inventory, target: Resource) -> Reach:
+class Assignments:
+    """The scan's configuration assignments, indexed by the target they can name, so finding
+    those that may reach a VM does not compare every assignment with every VM."""
+
+    def __init__(self, inv: Inventory) -> None:
+        self._by_name: dict[str, list[Resource]] = {}
+        self._by_target: dict[Resource, list[Resource]] = {}
+        self._generic: list[Resource] = []
+        self._order: dict[Resource, int] = {}
+        for kind in ASSIGNMENT_KINDS:
+            for assignment in inv.of_kind(kind):
+                self._order[assignment] = len(self._order)
+                self._add(inv, assignment)
+
+    def _add(self, inv: Inventory, a: Resource) -> None:
+        if a.kind in (t.CONFIGURATION_ASSIGNMENT_RG, t.CONFIGURATION_ASSIGNMENT_SUB):
+            self._generic.append(a)
+            return
+        indexed = False
+        name, rid = a.get("resourceName"), a.get("resourceId")
+        if isinstance(name, str):
+            self._by_name.setdefault(name.lower(), []).append(a)
+            indexed = True
+        if isinstance(rid, str):
+            found = inv.by_id(a, rid, [t.VM, t.DEDICATED_HOST])
+            if isinstance(found, Resource):
+                self._by_target.setdefault(found, []).append(a)
+            indexed = True
+        for prop in ("resourceName", "resourceId"):
+            for dep in _deps(inv, a, prop):
+                self._by_target.setdefault(dep, []).append(a)
+        computed = [p for p, v in (("resourceName", name), ("resourceId", rid))
+                    if v is not None and not isinstance(v, str)]
+        if not indexed or any(not a.property_dependencies.get(p) for p in computed):
+            self._generic.append(a)  # names its target in a way only a full match can tell
+
+    def candidates(self, target: Resource) -> list[Resource]:
+        """Assignments that may reach ``target``, in a stable order."""
+        name = azure_name(target)
+        if not isinstance(name, str):
+            return sorted(self._order, key=self._order.__getitem__)
+        found = {*self._by_name.get(name.lower(), ()), *self._by_target.get(target, ()),
+                 *self._generic}
+        return sorted(found, key=self._order.__getitem__)
+
+
+def reach(inv: Inventory, target: Resource, assignments: Assignments | None = None) -> Reach:
     host: list[Resource] = []
     other: list[Resource] = []
     doubts: list[str] = []
-    for kind in ASSIGNMENT_KINDS:
-        for assignment in inv.of_kind(kind):
-            hit = targets(inv, assignment, target)
-            if hit is False:
-                continue
-            cfg = inv.ref(assignment, "maintenanceConfigurationId", [t.MAINTENANCE_CONFIGURATION])
-            if cfg is None:
-                continue  # assigns no configuration
-            scope = _scope(cfg)
-            if hit is True and isinstance(scope, str):
-                (host if scope.lower() == "host" else other).append(cfg)
-            elif scope is UNKNOWN or scope.lower() == "host":
-                why = "its target" if hit is UNKNOWN else "its configuration's scope"
-                doubts.append(f"{kind.split(':')[1]} {assignment.name!r} may cover "
-                              f"{target.name!r}, but {why} is not known")
+    for assignment in (assignments or Assignments(inv)).candidates(target):
+        hit = targets(inv, assignment, target)
+        if hit is False:
+            continue
+        cfg = inv.ref(assignment, "maintenanceConfigurationId", [t.MAINTENANCE_CONFIGURATION])
+        if cfg is None:
+            continue  # assigns no configuration
+        scope = _scope(cfg)
+        if hit is True and isinstance(scope, str):
+            (host if scope.lower() == "host" else other).append(cfg)
+        elif scope is UNKNOWN or scope.lower() == "host":
+            why = "its target" if hit is UNKNOWN else "its configuration's scope"
+            doubts.append(f"{assignment.kind.split(':')[1]} {assignment.name!r} may cover "
+                          f"{target.name!r}, but {why} is not known")
     return Reach(tuple(host), tuple(other), tuple(doubts))
 
 
@@ -433,15 +478,16 @@ def hosts_of_group(inv: Inventory, group: Resource) -> list[Resource]:
     return [h for h in inv.of_kind(t.DEDICATED_HOST) if host_group(inv, h) is group]
 
 
-def vm_reach(inv: Inventory, vm: Resource) -> Reach:
+def vm_reach(inv: Inventory, vm: Resource, assignments: Assignments | None = None) -> Reach:
     """Everything that reaches a VM: assignments on the VM, and on its dedicated host (for a VM
     placed in a host group by Azure, on every scanned host of the group)."""
-    found = reach(inv, vm)
+    assignments = assignments or Assignments(inv)
+    found = reach(inv, vm, assignments)
     if found.host:
         return found
     host = inv.ref(vm, "host", [t.DEDICATED_HOST])
     if isinstance(host, Resource):
-        return found + reach(inv, host)
+        return found + reach(inv, host, assignments)
     if host is UNKNOWN:
         return found + Reach(doubts=("its dedicated host is unknown or outside the scan",))
     group = inv.ref(vm, "hostGroup", [t.DEDICATED_HOST_GROUP])
@@ -452,7 +498,7 @@ def vm_reach(inv: Inventory, vm: Resource) -> Reach:
     hosts = hosts_of_group(inv, group)
     if not hosts:
         return found + Reach(doubts=(f"no host of host group {group.name!r} is in the scan",))
-    per_host = [reach(inv, h) for h in hosts]
+    per_host = [reach(inv, h, assignments) for h in hosts]
     if all(r.host for r in per_host):
         return Reach(host=tuple(c for r in per_host for c in r.host))
     return found + Reach(

@@ -142,6 +142,7 @@ def _message(vm: Resource, reasons: list[str], hosts: list[Resource], reach: m.R
 
 
 def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
+    assignments = m.Assignments(inv)
     for vm in inv.of_kind(t.VM):
         reasons, doubt = m.host_scope_reasons(vm)
         if not reasons:
@@ -151,7 +152,7 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
                     "maintenance configuration applies to it is not known",
                 )
             continue
-        reach = m.vm_reach(inv, vm)
+        reach = m.vm_reach(inv, vm, assignments)
         if reach.host:
             continue
         if reach.doubts:
