@@ -315,3 +315,13 @@ def test_mc303_unknown_location_with_explicit_provider_names_the_provider() -> N
     assert "explicit provider 'weu' sets no `location`" in finding.message
     assert finding.fixes[0].patch == ()  # nothing in the scan says where it runs
     assert "Provider('weu', location='eastus')" in finding.fixes[1].snippet
+
+
+def test_mc301_availability_set_without_location_does_not_hide_its_vms_region() -> None:
+    s = stack("prod")  # no azure-native:location: only the VMs say where they run
+    group = s.add(AS, "web-as", {"resourceGroupName": "rg"})
+    vm(s, "web-1", group=group, location="eastus")
+    vm(s, "web-2", group=group, location="East US")
+    findings, skipped = scan(s)
+    assert where(findings) == [("MC301", "prod", "web-as")] and skipped == []
+    assert "runs only in eastus (2 VMs in stack prod)" in findings[0].message

@@ -27,14 +27,11 @@ class Placement:
 
     workload: Workload
     anchor: Resource
-    regions: Mapping[str, tuple[Resource, ...]]  # region -> its VMs and sets there
+    regions: Mapping[str, tuple[Resource, ...]]  # region -> its VMs and scale sets there
     unknown: tuple[Resource, ...]  # members whose location cannot be resolved
 
-    def members(self) -> tuple[Resource, ...]:
-        return tuple(sorted((*self.workload.sets, *self.workload.vms), key=_order))
-
     def by_size(self) -> list[str]:
-        """Regions, the one with the most VMs and sets first (ties by name)."""
+        """Regions, the one with the most VMs and scale sets first (ties by name)."""
         return sorted(self.regions, key=lambda r: (-len(self.regions[r]), r))
 
     def stacks_in(self, region: str) -> list[str]:
@@ -52,6 +49,8 @@ def placement(inv: Inventory, workload: Workload) -> Placement:
     regions: dict[str, list[Resource]] = defaultdict(list)
     unknown: list[Resource] = []
     for res in sorted((*workload.sets, *workload.vms), key=_order):
+        if res.kind not in (t.VM, t.SCALE_SET):
+            continue  # an availability set runs where its VMs run
         loc = inv.location(res)
         if isinstance(loc, str):
             regions[loc].append(res)
@@ -81,15 +80,13 @@ def zones(resources: Iterable[Resource]) -> object:
 
 def count(resources: Iterable[Resource]) -> str:
     """``"2 VMs"``, ``"1 VM, 1 scale set"``..."""
-    vms = sum(1 for r in resources if r.kind == t.VM)
-    sets = [r for r in resources if r.kind != t.VM]
+    items = list(resources)
     parts = []
-    if vms:
-        parts.append(f"{vms} VM{'s' if vms != 1 else ''}")
-    scale_sets = sum(1 for r in sets if r.kind == t.SCALE_SET)
-    if scale_sets:
-        parts.append(f"{scale_sets} scale set{'s' if scale_sets != 1 else ''}")
-    return ", ".join(parts) or f"{len(sets)} availability set{'s' if len(sets) != 1 else ''}"
+    for kind, noun in ((t.VM, "VM"), (t.SCALE_SET, "scale set")):
+        n = sum(1 for r in items if r.kind == kind)
+        if n:
+            parts.append(f"{n} {noun}{'s' if n != 1 else ''}")
+    return ", ".join(parts)
 
 
 def describe(plc: Placement, region: str) -> str:
