@@ -11,7 +11,9 @@ happened to find it:
   ``/ipConfigurations/1/privateIPAllocationMethod`` and ``/ipConfigurations/1/privateIPAddress``
   it is ``/ipConfigurations/1``; for MC101's alternatives (``/availabilitySet``, ``/zones``)
   it is the resource itself. Taking the parent of each path keeps it stable when a rule adds
-  or drops an optional property from a fix, or offers other alternatives in another region.
+  or drops an optional property from a fix. What a fix removes is part of the subject as well:
+  MC201's fix for an inline NIC configuration removes
+  ``/networkProfile/networkInterfaceConfigurations/1``, which tells it from the fix for ``/0``.
 
 Left out on purpose: the stack name (``prod-eastus`` and ``prod-westus`` share one baseline),
 source lines (moving unrelated code does not change them), messages and evidence (their wording
@@ -34,25 +36,34 @@ from checker.rules.base import Finding
 FINGERPRINT_VERSION = 1
 
 
+def _anchor(path: str, op: str) -> list[str]:
+    """The part of the resource an operation is about: what it removes, or the object whose
+    property it sets (the parent of an add/replace path)."""
+    segments = path.split("/")[1:]
+    return segments if op == "remove" else segments[:-1]
+
+
 def subject(finding: Finding) -> str:
-    """The deepest JSON pointer holding every property the finding's fixes patch ("" for the
-    whole resource)."""
-    parents = [op.path.split("/")[1:-1] for fix in finding.fixes for op in fix.patch]
-    if not parents:
-        return ""
+    """The deepest JSON pointer holding every part of the resource the finding's fixes patch
+    ("" for the whole resource), followed by what they remove (``|/…``), if anything."""
+    ops = [op for fix in finding.fixes for op in fix.patch]
+    anchors = [_anchor(op.path, op.op) for op in ops]
     common: list[str] = []
-    for segments in zip(*parents, strict=False):
+    for segments in zip(*anchors, strict=False):
         if any(seg != segments[0] for seg in segments):
             break
         common.append(segments[0])
-    return "".join("/" + seg for seg in common)
+    removed = sorted({op.path for op in ops if op.op == "remove"})
+    return "".join("/" + seg for seg in common) + "".join("|" + path for path in removed)
 
 
 def fingerprint_parts(finding: Finding) -> tuple[str, ...]:
     """The stable facts a fingerprint hashes, in order (readable, for tests and debugging)."""
     res = finding.resource
-    return (f"v{FINGERPRINT_VERSION}", finding.rule_id, res.project, res.kind, res.name,
-            subject(finding))
+    return (
+        f"v{FINGERPRINT_VERSION}", finding.rule_id, res.project, res.kind, res.name,
+        subject(finding),
+    )
 
 
 def fingerprint(finding: Finding) -> str:

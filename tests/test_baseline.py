@@ -75,6 +75,23 @@ def test_fingerprint_tells_findings_on_one_resource_apart_by_subject() -> None:
     assert fingerprint(_on_ip_config(base, 0, with_address=False)) == fingerprint(first)
 
 
+def _inline_nic(base: Finding, index: int, has_refs: bool) -> Finding:
+    """The shape of MC201's fix for a NIC declared inline in a VM's networkProfile."""
+    add = PatchOp("add", "/networkProfile/networkInterfaces/-", {"id": "<nic.id>"}) if has_refs \
+        else PatchOp("add", "/networkProfile/networkInterfaces", [{"id": "<nic.id>"}])
+    remove = PatchOp("remove", f"/networkProfile/networkInterfaceConfigurations/{index}")
+    fix = Fix("Declare the NIC", (remove, add), "snippet", replacement=False)
+    return dataclasses.replace(base, rule_id="MC201", fixes=(fix,))
+
+
+def test_fingerprint_tells_removed_parts_apart() -> None:
+    (base,) = _findings(_lonely())
+    first, second = _inline_nic(base, 0, False), _inline_nic(base, 1, False)
+    assert subject(first) == "/networkProfile|/networkProfile/networkInterfaceConfigurations/0"
+    assert fingerprint(first) != fingerprint(second)
+    assert fingerprint(_inline_nic(base, 0, True)) == fingerprint(first)
+
+
 def test_subject_of_alternative_top_level_fixes_is_the_resource() -> None:
     (finding,) = _findings(_lonely())
     assert {op.path for fix in finding.fixes for op in fix.patch} == {
