@@ -325,3 +325,13 @@ def test_mc301_availability_set_without_location_does_not_hide_its_vms_region() 
     findings, skipped = scan(s)
     assert where(findings) == [("MC301", "prod", "web-as")] and skipped == []
     assert "runs only in eastus (2 VMs in stack prod)" in findings[0].message
+
+
+def test_mc302_primary_without_pair_moves_the_others_to_a_paired_regions_pair() -> None:
+    italy, east = stack("it", "italynorth"), stack("e", "eastus")
+    vm(italy, "a-1", tags={"workload": "shop"})
+    vm(italy, "a-2", tags={"workload": "shop"})
+    vm(east, "b-1", tags={"workload": "shop"})
+    (finding,) = scan(italy, east)[0]
+    assert finding.message.index("italynorth (2 VMs") < finding.message.index("eastus (1 VM")
+    assert finding.fixes[0].title.startswith("Move italynorth to westus, the pair of eastus")

@@ -33,7 +33,8 @@ DOC = RuleDoc(
     fix=(
         "Move the secondary deployment to the primary region's pair (the primary is the region "
         "with the most VMs): for eastus, westus. Resources are recreated in the new region. "
-        "Where the primary has no pair, move the primary next to a secondary's pair instead."
+        "Where the primary has no pair, the largest region that has one anchors the workload "
+        "and the other regions move to its pair."
     ),
 )
 
