@@ -72,17 +72,17 @@ def test_exit_codes_follow_fail_on(runner: CliRunner, export: Path) -> None:
 
 
 def test_json_report_matches_its_schema_and_is_sorted(runner: CliRunner, export: Path) -> None:
-    out = runner.invoke(cli, ["scan", str(export), "--format", "json"]).output
+    out = runner.invoke(cli, ["scan", str(export), "--format", "json", "--select", "MC101"]).output
     report = json.loads(out)
     jsonschema.validate(report, load_schema("report"))
     assert [f["resource"]["name"] for f in report["findings"]] == ["lonely-a", "lonely-b"]
     assert report["summary"]["by_severity"]["error"] == 2
-    again = runner.invoke(cli, ["scan", str(export), "--format", "json"]).output
+    again = runner.invoke(cli, ["scan", str(export), "--format", "json", "--select", "MC101"]).output
     assert again == out
 
 
 def test_text_report_groups_by_resource_with_line_and_fix(runner: CliRunner, export: Path) -> None:
-    out = runner.invoke(cli, ["scan", str(export)]).output
+    out = runner.invoke(cli, ["scan", str(export), "--select", "MC101"]).output
     assert "__main__.py:4  lonely-a (compute:VirtualMachine, stack dev)" in out
     assert "error   MC101 [single-instance-vm]" in out
     assert "fix: Run two or more instances" in out
@@ -92,7 +92,8 @@ def test_text_report_groups_by_resource_with_line_and_fix(runner: CliRunner, exp
 
 def test_output_file(runner: CliRunner, export: Path, tmp_path: Path) -> None:
     target = tmp_path / "report.json"
-    result = runner.invoke(cli, ["scan", str(export), "--format", "json", "-o", str(target)])
+    args = ["scan", str(export), "--format", "json", "-o", str(target), "--select", "MC101"]
+    result = runner.invoke(cli, args)
     assert result.exit_code == 1 and result.output == ""
     assert json.loads(target.read_text())["summary"]["total"] == 2
 

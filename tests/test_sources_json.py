@@ -78,8 +78,7 @@ def test_scan_export_reports_mc101_with_location_and_fix(runner: CliRunner) -> N
     result = runner.invoke(cli, ["scan", str(DOCS / "export-uppercase-ids.json"), "--format", "json"])
     assert result.exit_code == 1, result.output
     report = json.loads(result.output)
-    (finding,) = report["findings"]
-    assert finding["rule"] == "MC101"
+    (finding,) = [f for f in report["findings"] if f["rule"] == "MC101"]
     assert finding["resource"]["name"] == "batch"
     assert finding["location"] == {"file": "infra/batch.py", "line": 7}
     assert finding["fixes"] and all(f["snippet"] for f in finding["fixes"])
