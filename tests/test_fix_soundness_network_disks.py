@@ -137,8 +137,9 @@ def test_mc201_proposals_in_one_subnet_are_distinct_and_usable() -> None:
         for op in f.fixes[0].patch
         if op.path.endswith("/privateIPAddress")
     ]
-    # 10.4.0.0/28: .0-.3 and .15 reserved; api-nic keeps its current .9.
-    assert sorted(proposals) == ["10.4.0.4", "10.4.0.5", "10.4.0.9"]
+    # 10.4.0.0/28: .0-.3 and .15 reserved; api-nic keeps its current .9; the NIC that replaces
+    # api-vm's inline configuration (a fix with new resources) was proposed .4 before web-vm's.
+    assert sorted(proposals) == ["10.4.0.5", "10.4.0.6", "10.4.0.9"]
 
 
 def test_fixes_with_new_resources_still_apply_to_the_inputs() -> None:

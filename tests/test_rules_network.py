@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from pathlib import Path
 from typing import Any
@@ -426,3 +427,67 @@ def test_every_snippet_compiles() -> None:
     for finding in findings:
         for fix in finding.fixes:
             compile(fix.snippet, f"{finding.rule_id}-{finding.resource.name}", "exec")
+
+
+def test_snippets_of_mc2xx_run_under_pulumi_mocks() -> None:
+    """Each snippet is valid pulumi-azure-native v3 code: run as a program under mocks (the
+    snippet runner of tests/test_snippets.py), it registers what the fix says."""
+    import subprocess
+    import sys
+
+    from tests.test_fix_soundness_network_disks import _stack
+    from tests.test_snippets import RUNNER
+
+    s = _stack()
+    s.add(
+        VM,
+        "preview-vm",
+        {"networkProfile": {"networkInterfaces": [{"id": UNKNOWN_SENTINEL}]}},
+        deps={"networkProfile": [_preview_stack_nic(s)]},
+        id=None,
+    )
+    findings = [
+        f
+        for f in run_rules(
+            inventory(s), Settings(), [RULES_BY_ID[r] for r in ("MC201", "MC202", "MC211", "MC212")]
+        )[0]
+    ]
+    cases = [(f, fix) for f in findings for fix in f.fixes]
+    assert {f.rule_id for f, _ in cases} == {"MC201", "MC202", "MC211", "MC212"}
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNNER],
+        input=json.dumps([fix.snippet for _, fix in cases]),
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads(proc.stdout.strip().splitlines()[-1])
+    for (finding, fix), result in zip(cases, results, strict=True):
+        assert "error" not in result, f"{finding.rule_id} {fix.title}: {result['error']}\n{fix.snippet}"
+        for res in result["resources"]:
+            if res["type"] == NIC:
+                (config,) = res["inputs"]["ipConfigurations"]
+                assert config["privateIPAllocationMethod"] == "Static"
+                address = config["privateIPAddress"]
+                if fix.new_resources:  # a NIC declared for an inline configuration
+                    assert ipaddress.ip_address(address) in ipaddress.ip_network("10.4.0.0/28")
+                else:
+                    assert address in [op.value for op in fix.patch]
+            if res["type"] == PIP:
+                assert res["inputs"]["sku"] == {"name": "Standard"}
+                assert res["inputs"]["publicIPAllocationMethod"] == "Static"
+    registered = {r["type"] for result in results for r in result["resources"]}
+    assert registered == {NIC, PIP, VM, VMSS}  # VM, VMSS: MC211's suppression example
+
+
+def _preview_stack_nic(s: StackBuilder) -> Ref:
+    sub = s.add(SUBNET, "preview-subnet", {"addressPrefix": "10.9.0.0/24"}, id=None)
+    return s.add(
+        NIC,
+        "preview-nic",
+        {"ipConfigurations": [{"name": "ipconfig1", "subnet": {"id": UNKNOWN_SENTINEL}}]},
+        deps={"ipConfigurations": [sub]},
+        id=None,
+    )

@@ -136,7 +136,7 @@ def _inline_fix(cfg: net.IpConfig, address: str | None) -> Fix:
                 "ip_configurations=[\n"
                 "        azure_native.network.NetworkInterfaceIPConfigurationArgs(\n"
                 f"            name={cfg.name!r},\n"
-                "            subnet=azure_native.network.SubnetArgs(id=...),  # the same subnet\n"
+                f"            subnet=azure_native.network.SubnetArgs(id={net.config_subnet_id(cfg)}),\n"
                 '            private_ip_allocation_method="Static",\n'
                 f"            private_ip_address={value!r},  # verify it is unused\n"
                 "        ),\n"

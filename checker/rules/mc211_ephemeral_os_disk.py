@@ -109,7 +109,8 @@ def _suppress_fix(res: Resource) -> Fix:
             "# Only if the workload is stateless (rebuilt from image and config on every start):",
             f"{var} = azure_native.compute.{call}(  # maintcheck: ignore[MC211] {_REASON}",
             f"    {res.name!r},",
-            "    # ... the resource's arguments as they are ...",
+            f"    {s.resource_group_arg(res)},",
+            "    # ... the resource's other arguments as they are ...",
             ")",
         ]
     )

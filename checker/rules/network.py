@@ -14,6 +14,7 @@ from typing import Any
 
 from checker.azure import types as t
 from checker.inventory import Inventory, Resource, azure_name
+from checker.rules.snippets import identifier
 from checker.values import UNKNOWN
 
 Ref = Any  # Resource | UNKNOWN | None
@@ -49,6 +50,7 @@ class Subnet:
     key: str
     name: str
     prefixes: tuple[str, ...]
+    var: str = "subnet"  # how a program would name it: the Subnet resource's variable
 
 
 @dataclass(frozen=True)
@@ -127,31 +129,32 @@ def nic_ip_configs(inv: Inventory, vm: Resource, nic: Resource) -> Any:
     ]
 
 
-def inline_ip_configs(vm: Resource) -> Any:
+def inline_ip_configs(inv: Inventory, vm: Resource) -> Any:
     """Ip configurations of NICs the VM declares inline, or UNKNOWN."""
     nics = _as_list(vm.get("networkProfile.networkInterfaceConfigurations"))
     if nics is UNKNOWN:
         return UNKNOWN
-    out: list[IpConfig] = []
+    found: list[tuple[str, str, Any]] = []  # (NIC label, pointer, config)
     for n, nic in enumerate(nics or []):
         configs = _as_list(nic.get("ipConfigurations")) if isinstance(nic, Mapping) else None
         if configs is UNKNOWN:
             return UNKNOWN
-        label = _config_name(nic, n)
-        for i, config in enumerate(configs or []):
-            out.append(
-                IpConfig(
-                    vm=vm,
-                    owner=vm,
-                    nic_label=label,
-                    pointer=f"/networkProfile/networkInterfaceConfigurations/{n}/ipConfigurations/{i}",
-                    name=_config_name(config, i),
-                    props=config if isinstance(config, Mapping) else {},
-                    public_ip=None,
-                    subnet=None,
-                )
-            )
-    return out
+        pointer = f"/networkProfile/networkInterfaceConfigurations/{n}/ipConfigurations"
+        found.extend((_config_name(nic, n), f"{pointer}/{i}", c) for i, c in enumerate(configs or []))
+    subnets = subnets_of(inv, vm, [c for _, _, c in found], via="networkProfile")
+    return [
+        IpConfig(
+            vm=vm,
+            owner=vm,
+            nic_label=label,
+            pointer=pointer,
+            name=_config_name(config, int(pointer.rsplit("/", 1)[1])),
+            props=config if isinstance(config, Mapping) else {},
+            public_ip=None,
+            subnet=subnet,
+        )
+        for (label, pointer, config), subnet in zip(found, subnets, strict=True)
+    ]
 
 
 def vm_ip_configs(inv: Inventory) -> Iterator[IpConfig | Unjudged]:
@@ -174,7 +177,7 @@ def vm_ip_configs(inv: Inventory) -> Iterator[IpConfig | Unjudged]:
                 yield Unjudged(nic, f"the ip configurations of VM {vm.name!r}'s NIC are not known")
                 continue
             yield from configs
-        inline = inline_ip_configs(vm)
+        inline = inline_ip_configs(inv, vm)
         if inline is UNKNOWN:
             yield Unjudged(vm, "its inline network interface configurations are not known")
         else:
@@ -218,30 +221,32 @@ def _vnet_id(arm_id: Any) -> str | None:
     return arm_id[: len(head)] if sep else None
 
 
-def subnets_of(inv: Inventory, nic: Resource, configs: Sequence[Any]) -> list[Any]:
+def subnets_of(
+    inv: Inventory, res: Resource, configs: Sequence[Any], via: str = "ipConfigurations"
+) -> list[Any]:
     """The Subnet of each ip configuration: a standalone Subnet resource, or a subnet declared
     inside a VirtualNetwork's ``subnets``; UNKNOWN when it cannot be found; None when the
     configuration names no subnet."""
     refs = [_ref_value(c, "subnet") for c in configs]
-    found = _refs_at(inv, nic, "ipConfigurations", refs, [t.SUBNET])
-    return [_subnet(inv, nic, ref, hit) for ref, hit in zip(refs, found, strict=True)]
+    found = _refs_at(inv, res, via, refs, [t.SUBNET])
+    return [_subnet(inv, res, via, ref, hit) for ref, hit in zip(refs, found, strict=True)]
 
 
-def _subnet(inv: Inventory, nic: Resource, ref: Any, found: Ref) -> Any:
+def _subnet(inv: Inventory, nic: Resource, via: str, ref: Any, found: Ref) -> Any:
     if ref is None:
         return None
     if isinstance(found, Resource):
         prefixes = _prefixes(found.props)
         if prefixes is UNKNOWN:
             return UNKNOWN
-        return Subnet(found.urn, azure_name(found), prefixes)
+        return Subnet(found.urn, azure_name(found), prefixes, identifier(found.name))
     arm_id = ref.get("id")
     vnet: Ref = UNKNOWN
     vnet_id = _vnet_id(arm_id)
     if vnet_id:
         vnet = inv.by_id(nic, vnet_id, [t.VNET])
     if not isinstance(vnet, Resource):
-        candidates = inv.dependency_candidates(nic, "ipConfigurations", [t.VNET])
+        candidates = inv.dependency_candidates(nic, via, [t.VNET])
         vnet = candidates[0] if len(candidates) == 1 else UNKNOWN
     if not isinstance(vnet, Resource):
         return UNKNOWN
@@ -309,10 +314,13 @@ def free_address(subnet: Subnet, taken: set[str], version: int = 4) -> str | Non
 
 
 def config_subnet_id(cfg: IpConfig) -> str:
-    """A Python expression for the subnet id of an ip configuration (``...`` when unknown)."""
+    """A Python expression for the subnet id of an ip configuration: the id when it is known,
+    else ``<subnet variable>.id`` as the user's program would write it."""
     ref = cfg.props.get("subnet")
     arm_id = ref.get("id") if isinstance(ref, Mapping) else None
-    return repr(arm_id) if isinstance(arm_id, str) and arm_id else "..."
+    if isinstance(arm_id, str) and arm_id:
+        return repr(arm_id)
+    return f"{cfg.subnet.var}.id" if isinstance(cfg.subnet, Subnet) else "subnet.id"
 
 
 def at_pointer(doc: Any, pointer: str) -> Any:
