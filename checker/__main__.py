@@ -1,0 +1,5 @@
+"""``python -m checker`` runs the maintcheck command line."""
+
+from checker.cli import main
+
+main()
