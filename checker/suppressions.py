@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import fnmatch
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ class Mark:
     rules: tuple[str, ...]
     reason: str
     where: str
+    from_config: bool = False  # config entries were already warned about when reasonless
 
     def covers(self, rule_id: str) -> bool:
         return any(rule_id.startswith(prefix) for prefix in self.rules)
@@ -87,6 +89,7 @@ class FileLineReader:
 # -- parsing ---------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=512)  # a pure function; the same IDs repeat on many resources
 def _ids(text: str) -> tuple[str, ...] | None:
     """``"MC201, mc202"`` -> ``("MC201", "MC202")``; None when one is not a rule ID/prefix."""
     ids = tuple(part.strip().upper() for part in text.split(",") if part.strip())
@@ -153,10 +156,28 @@ def _comment_lines(lines: Sequence[str], line: int) -> list[int]:
     return numbers
 
 
-def inline_marks(res: Resource, reader: LineReader | None) -> tuple[list[Mark], list[str]]:
+SourceKey = tuple[str, str, str]
+
+
+def _read_source(
+    res: Resource, reader: LineReader, files: dict[SourceKey, tuple[Path, tuple[str, ...]] | None]
+) -> tuple[Path, tuple[str, ...]] | None:
+    """The file of ``res``'s source position, looked up once per file and document."""
+    assert res.source is not None
+    key = (res.root, "" if res.root else res.origin, res.source.file)
+    if key not in files:
+        files[key] = reader.read(source_candidates(res))
+    return files[key]
+
+
+def inline_marks(
+    res: Resource,
+    reader: LineReader | None,
+    files: dict[SourceKey, tuple[Path, tuple[str, ...]] | None] | None = None,
+) -> tuple[list[Mark], list[str]]:
     if reader is None or res.source is None or not res.source.line:
         return [], []
-    found = reader.read(source_candidates(res))
+    found = _read_source(res, reader, {} if files is None else files)
     if found is None:
         return [], []
     path, lines = found
@@ -205,43 +226,61 @@ def active_config(
     return active, warnings
 
 
-def config_matches(entry: Suppression, finding: Finding) -> bool:
-    res = finding.resource
-    if not finding.rule_id.startswith(entry.rule):
-        return False
-    return any(fnmatch.fnmatchcase(text, entry.resource) for text in (res.name, res.urn))
+@dataclass(frozen=True)
+class _Entry:
+    """A config entry in force, its glob compiled once per scan."""
+
+    suppression: Suppression
+    glob: re.Pattern[str]
+
+    @classmethod
+    def of(cls, entry: Suppression) -> _Entry:
+        return cls(entry, re.compile(fnmatch.translate(entry.resource)))
+
+    def matches(self, res: Resource) -> bool:
+        return bool(self.glob.match(res.name) or self.glob.match(res.urn))
+
+    def mark(self) -> Mark:
+        entry = self.suppression
+        return Mark((entry.rule,), entry.reason.strip(), _describe(entry), from_config=True)
 
 
 # -- applying --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class _Candidate:
-    reason: str
-    where: str
-    warn_if_no_reason: bool
+class _Scope:
+    """What one call of :func:`apply_suppressions` looks things up in."""
+
+    reader: LineReader | None
+    entries: tuple[_Entry, ...]
+    files: dict[SourceKey, tuple[Path, tuple[str, ...]] | None]
+    marks: dict[Resource, tuple[list[Mark], list[str]]]
+
+    def marks_of(self, res: Resource) -> tuple[list[Mark], list[str]]:
+        """Every suppression on ``res`` in the order inline, tag, config; and warnings."""
+        if res not in self.marks:
+            inline, inline_warn = inline_marks(res, self.reader, self.files)
+            tagged, tag_warn = tag_marks(res)
+            config = [e.mark() for e in self.entries if e.matches(res)]
+            self.marks[res] = (inline + tagged + config, inline_warn + tag_warn)
+        return self.marks[res]
 
 
-def _candidates(
-    finding: Finding, marks: Sequence[Mark], config: Sequence[Suppression]
-) -> list[_Candidate]:
-    out = [_Candidate(m.reason, m.where, True) for m in marks if m.covers(finding.rule_id)]
-    out.extend(
-        _Candidate(e.reason.strip(), _describe(e), False)
-        for e in config
-        if config_matches(e, finding)
-    )
-    return out
-
-
-def _resource_marks(
-    res: Resource, reader: LineReader | None, cache: dict[Resource, tuple[list[Mark], list[str]]]
-) -> tuple[list[Mark], list[str]]:
-    if res not in cache:
-        inline, inline_warn = inline_marks(res, reader)
-        tagged, tag_warn = tag_marks(res)
-        cache[res] = (inline + tagged, inline_warn + tag_warn)
-    return cache[res]
+def _apply(finding: Finding, marks: Sequence[Mark]) -> tuple[Finding, str | None]:
+    """``finding`` marked suppressed by the first covering mark with a reason (else the first
+    covering one), and a warning when that one has no reason."""
+    covering = [m for m in marks if m.covers(finding.rule_id)]
+    if not covering:
+        return finding, None
+    chosen = next((m for m in covering if m.reason), covering[0])
+    warning = None
+    if not chosen.reason and not chosen.from_config:
+        warning = (
+            f"{chosen.where}: suppression of {finding.rule_id} on {finding.resource.name!r} "
+            "has no reason; write one after the rule IDs."
+        )
+    return dataclasses.replace(finding, suppressed=chosen.reason or NO_REASON), warning
 
 
 def apply_suppressions(
@@ -252,21 +291,13 @@ def apply_suppressions(
 ) -> tuple[list[Finding], list[str]]:
     """Mark suppressed findings (order kept) and say what needs the user's attention."""
     active, warnings = active_config(config, today)
-    cache: dict[Resource, tuple[list[Mark], list[str]]] = {}
+    scope = _Scope(reader, tuple(_Entry.of(e) for e in active), {}, {})
     out: list[Finding] = []
     for finding in findings:
-        marks, mark_warnings = _resource_marks(finding.resource, reader, cache)
+        marks, mark_warnings = scope.marks_of(finding.resource)
         warnings.extend(mark_warnings)
-        candidates = _candidates(finding, marks, active)
-        if not candidates:
-            out.append(finding)
-            continue
-        chosen = next((c for c in candidates if c.reason), candidates[0])
-        if not chosen.reason and chosen.warn_if_no_reason:
-            warnings.append(
-                f"{chosen.where}: suppression of {finding.rule_id} on {finding.resource.name!r} "
-                "has no reason; write one after the rule IDs."
-            )
-        out.append(dataclasses.replace(finding, suppressed=chosen.reason or NO_REASON))
+        marked, warning = _apply(finding, marks)
+        out.append(marked)
+        if warning is not None:
+            warnings.append(warning)
     return out, warnings
-
