@@ -175,7 +175,10 @@ class PackProcess:
         self.startup_seconds = time.perf_counter() - started
         self.channel = grpc.insecure_channel(
             f"127.0.0.1:{self.port}",
-            options=[("grpc.max_send_message_length", 400 * 1024 * 1024)],
+            options=[  # as the engine (rpcutil.GrpcChannelOptions): whole stacks, 400 MB
+                ("grpc.max_send_message_length", 400 * 1024 * 1024),
+                ("grpc.max_receive_message_length", 400 * 1024 * 1024),
+            ],
         )
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
 

@@ -92,25 +92,34 @@ class LazyProperties(Mapping[str, Any]):
     """Top-level properties read on first access: the inventory normalises (and caches) each
     key it is asked for, and rules read only a few keys of each resource."""
 
-    __slots__ = ("_convert", "_raw")
+    __slots__ = ("_convert", "_keys", "_raw")
 
     def __init__(self, raw: Mapping[str, Any], convert: Callable[[Any], Any]) -> None:
         self._raw = raw
         self._convert = convert
+        self._keys: frozenset[str] | None = None
+
+    @property
+    def keys_present(self) -> frozenset[str]:
+        """The top-level keys, read once: rules ask "is it set?" far more often than a
+        protobuf map answers it cheaply."""
+        if self._keys is None:
+            self._keys = frozenset(self._raw)
+        return self._keys
 
     def __getitem__(self, key: str) -> Any:
-        if key not in self._raw:  # a protobuf map would insert a missing key on lookup
+        if key not in self.keys_present:  # a protobuf map would insert a missing key
             raise KeyError(key)
         return self._convert(self._raw[key])
 
     def __contains__(self, key: object) -> bool:
-        return key in self._raw
+        return key in self.keys_present
 
     def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self._raw))
+        return iter(sorted(self.keys_present))
 
     def __len__(self) -> int:
-        return len(self._raw)
+        return len(self.keys_present)
 
 
 def _id(props: Mapping[str, Any]) -> str | None:
