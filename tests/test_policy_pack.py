@@ -112,6 +112,7 @@ def rich_stack() -> StackBuilder:
         tags={"maintenance-sensitivity": "high"})
     _vm(s, "zonal-a", zones=["1"], tags={"app": "shop"})
     _vm(s, "zonal-b", zones=["2"], tags={"app": "shop"})
+    _vm(s, "ignored", tags={"maintcheck-ignore": "MC101: batch worker, rebuilt on demand"})
     return s
 
 
@@ -237,6 +238,7 @@ def test_rich_stack_matches_the_cli(engine: PackProcess, tmp_path: Path) -> None
     assert {"single-instance-vm", "availability-set-single-member", "too-few-update-domains",
             "scale-set-single-instance"} <= fired
     assert len(fired) >= 8, fired
+    assert not [d for d in got if d[0] == "single-instance-vm" and d[1].endswith("::ignored")]
 
 
 def test_provider_location_reaches_the_pack(engine: PackProcess) -> None:
@@ -344,6 +346,7 @@ def test_garbage_shapes_never_fail_an_rpc(engine: PackProcess, tmp_path: Path) -
     resources[0].parent = "urn:pulumi:dev::app::pulumi:pulumi:Stack::gone"
     resources[1].dependencies.append("not a urn")
     got = diagnostics(engine.analyze_stack(resources))
+    assert got == expected_diagnostics(s, tmp_path)  # the CLI reads the same garbage alike
     slugs = {r.slug for r in ALL_RULES}
     assert all(d[0] in slugs for d in got)
     for d in got:  # an internal error is a note naming its rule, never mandatory

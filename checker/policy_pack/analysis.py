@@ -10,6 +10,7 @@ one rule becomes an advisory violation naming the rule instead of failing the wh
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -18,6 +19,7 @@ from checker.config import Settings
 from checker.engine import run_rules
 from checker.inventory import Document, Inventory
 from checker.rules.base import Finding, Rule, RuleOptions, Skipped
+from checker.suppressions import apply_suppressions
 
 # Rule options a policy's config may set, keyed as in ``[tool.maintcheck]``.
 OPTION_KEYS: Final = ("max-unavailable", "workload-tag", "sensitive-tag")
@@ -94,13 +96,19 @@ def read_options(config: Mapping[str, Any] | None) -> tuple[RuleOptions, list[st
     return RuleOptions(**values), problems
 
 
-def _run_rule(rule: Rule, inventory: Inventory, options: RuleOptions) -> list[Violation]:
+def _run_rule(
+    rule: Rule, inventory: Inventory, options: RuleOptions, today: datetime.date
+) -> list[Violation]:
     try:
         findings, skipped = run_rules(inventory, Settings(options=options), (rule,))
+        # The engine's post-step, as for the CLI: the `maintcheck-ignore` tag applies (a pack
+        # has no config file, and no source files for inline comments).
+        findings, notes = apply_suppressions(findings, (), today)
     except Exception as exc:  # a bug of ours must not fail the preview
         return [internal_error(rule, exc)]
     out = [Violation(finding_message(f), f.resource.urn) for f in findings if f.suppressed is None]
     out.extend(Violation(skipped_message(s), s.resource.urn, note=True) for s in skipped)
+    out.extend(Violation(note, note=True) for note in dict.fromkeys(notes))
     return out
 
 
@@ -108,9 +116,11 @@ def analyze(
     document: Document,
     rules: Sequence[Rule],
     options: Mapping[str, RuleOptions] | None = None,
+    today: datetime.date | None = None,
 ) -> dict[str, list[Violation]]:
     """Every rule's violations, by rule ID. ``options`` maps rule IDs to their options (default
-    ``RuleOptions()``); rules that share options share one inventory."""
+    ``RuleOptions()``); rules with the same workload tag share one inventory."""
+    today = today or datetime.date.today()
     chosen = {rule.id: (options or {}).get(rule.id, RuleOptions()) for rule in rules}
     inventories: dict[str, Inventory | BaseException] = {}
     result: dict[str, list[Violation]] = {}
@@ -126,5 +136,5 @@ def analyze(
         if isinstance(inventory, BaseException):
             result[rule.id] = [internal_error(rule, inventory, "reading the stack")]
         else:
-            result[rule.id] = _run_rule(rule, inventory, opts)
+            result[rule.id] = _run_rule(rule, inventory, opts, today)
     return result
