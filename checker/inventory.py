@@ -253,6 +253,7 @@ class Inventory:
             arm = t.ARM_TYPES.get(res.kind)
             if arm:
                 self._by_arm_name.setdefault((res.stack, arm, azure_name(res).lower()), res)
+        self._unknown_members: dict[tuple[str, str, str], list[Resource]] = defaultdict(list)
         self._members = self._index_members()
         self._workloads = self._index_workloads()
 
@@ -386,7 +387,15 @@ class Inventory:
                 target = self.ref(vm, path, [kind])
                 if isinstance(target, Resource):
                     members[target].append(vm)
+                elif target is UNKNOWN and get_path(vm.props, f"{path}.id") is UNKNOWN:
+                    self._unknown_members[(vm.stack, vm.project, kind)].append(vm)
         return members
+
+    def unknown_members(self, group: Resource) -> tuple[Resource, ...]:
+        """VMs of ``group``'s stack whose set reference (of ``group``'s kind) is an unknown
+        value that nothing resolves: any of them may belong to ``group``. A concrete id of a
+        set outside the scan is not counted: it names another set."""
+        return tuple(self._unknown_members.get((group.stack, group.project, group.kind), ()))
 
     def members(self, group: Resource) -> tuple[Resource, ...]:
         """The scanned VMs whose availability set / scale set resolves to ``group``."""

@@ -12,7 +12,6 @@ from checker.azure import types as t
 from checker.inventory import Inventory, Resource
 from checker.rules import snippets as s
 from checker.rules.base import Finding, Fix, Rule, RuleDoc, RuleOptions, Severity, Skipped
-from checker.values import UNKNOWN
 
 DOC = RuleDoc(
     what="Checks for availability sets that have exactly one member VM in the scan.",
@@ -47,18 +46,9 @@ DOC = RuleDoc(
 
 
 def unresolved_vms(inv: Inventory, group: Resource) -> tuple[Resource, ...]:
-    """VMs of ``group``'s stack whose availability set reference is an UNKNOWN value that no
-    property dependency resolves: any of them may be a member of ``group``. A reference to a
-    concrete id outside the scan is not counted (it names another set)."""
-    found = []
-    for vm in inv.of_kind(t.VM):
-        if (vm.stack, vm.project) != (group.stack, group.project):
-            continue
-        value = vm.get("availabilitySet")
-        ident = value.get("id") if isinstance(value, Mapping) else value
-        if ident is UNKNOWN and inv.ref(vm, "availabilitySet", [t.AVAILABILITY_SET]) is UNKNOWN:
-            found.append(vm)
-    return tuple(found)
+    """VMs that may be members of ``group`` but whose reference is unknown (see
+    Inventory.unknown_members)."""
+    return inv.unknown_members(group)
 
 
 def whole_number(value: Any) -> int | None:
