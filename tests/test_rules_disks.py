@@ -186,6 +186,26 @@ def test_mc212_data_disk_mounts_swap_and_comments_are_near_misses() -> None:
     assert scan(s) == ([], [])
 
 
+def test_mc212_raid_of_data_disks_under_mnt_is_not_the_temp_disk() -> None:
+    raid = (
+        "#!/bin/bash\n"
+        "mdadm --create /dev/md0 --level=0 --raid-devices=2 "
+        "/dev/disk/azure/scsi1/lun0 /dev/disk/azure/scsi1/lun1\n"
+        "mkfs.ext4 /dev/md0 && mkdir -p /mnt/pgdata\n"
+        "mount /dev/md0 /mnt/pgdata\n"
+        "cp -r /srv/seed /mnt/pgdata/\n"
+    )
+    s = StackBuilder()
+    linux_vm(s, "db-vm", osProfile={"customData": b64(raid)})
+    assert scan(s) == ([], [])
+    s2 = StackBuilder()
+    linux_vm(
+        s2, "db-vm", osProfile={"customData": b64(raid.replace("/dev/disk/azure/scsi1/lun", "/dev/xvd"))}
+    )
+    (finding,) = only(scan(s2)[0], "MC212")  # a RAID of unknown devices: /mnt is the temp disk
+    assert "/mnt/pgdata" in finding.message
+
+
 def test_mc212_windows_custom_script_extension_names_the_extension() -> None:
     s = StackBuilder()
     linux_vm(s, "win-vm", size="Standard_D4s_v3")

@@ -62,9 +62,7 @@ def _version(props: Any) -> int:
     return 6 if isinstance(version, str) and version.lower() == "ipv6" else 4
 
 
-def _proposal(
-    cfg: net.IpConfig, used: dict[str, set[str]], proposed: dict[str, set[str]]
-) -> tuple[str | None, str]:
+def _proposal(cfg: net.IpConfig, pool: net.AddressPool) -> tuple[str | None, str]:
     """(address, how it was chosen) for the static address the fix sets."""
     current = cfg.props.get("privateIPAddress")
     if isinstance(current, str) and current:
@@ -72,11 +70,9 @@ def _proposal(
     subnet = cfg.subnet
     if not isinstance(subnet, net.Subnet):
         return None, "a free address of its subnet (the subnet's prefix is not known)"
-    taken = used.get(subnet.key, set()) | proposed.setdefault(subnet.key, set())
-    address = net.free_address(subnet, taken, _version(cfg.props))
+    address = pool.take(subnet, _version(cfg.props))
     if address is None:
         return None, f"a free address of subnet {subnet.name!r} (none left to propose)"
-    proposed[subnet.key].add(address)
     prefixes = ", ".join(subnet.prefixes)
     return address, (
         f"{address} from subnet {subnet.name!r} ({prefixes}); Azure reserves the first four "
@@ -171,8 +167,7 @@ def _inline_fix(cfg: net.IpConfig, address: str | None) -> Fix:
 
 
 def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
-    used = net.subnet_addresses(inv)
-    proposed: dict[str, set[str]] = {}
+    pool = net.AddressPool(net.subnet_addresses(inv))
     for cfg in net.vm_ip_configs(inv):
         if isinstance(cfg, net.Unjudged):
             yield RULE.skipped(cfg.resource, cfg.reason)
@@ -183,7 +178,7 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
             continue
         if isinstance(method, str) and method.lower() == "static":
             continue
-        address, how = _proposal(cfg, used, proposed)
+        address, how = _proposal(cfg, pool)
         if cfg.inline:
             message = (
                 f"VM {cfg.vm.name!r} declares NIC {cfg.nic_label!r} inline; its ip configuration "

@@ -107,7 +107,9 @@ def extension_scripts(label: str, settings: Any, protected: Any) -> list[Script]
     return out
 
 
-def _owner(inv: Inventory, ext: Resource, prop: str, kind: str) -> Resource | None:
+def _owner(
+    inv: Inventory, ext: Resource, prop: str, kind: str, by_name: Mapping[tuple[str, str], list[Resource]]
+) -> Resource | None:
     """The VM / scale set an extension resource belongs to (by dependency, else by name)."""
     deps = inv.dependency_candidates(ext, prop, [kind])
     if len(deps) == 1:
@@ -115,7 +117,7 @@ def _owner(inv: Inventory, ext: Resource, prop: str, kind: str) -> Resource | No
     name = ext.props.get(prop)
     if not isinstance(name, str):
         return None
-    matches = [r for r in inv.of_kind(kind) if r.stack == ext.stack and azure_name(r).lower() == name.lower()]
+    matches = by_name.get((ext.stack, name.lower()), [])
     return matches[0] if len(matches) == 1 else None
 
 
@@ -125,8 +127,12 @@ def _extension_index(inv: Inventory) -> dict[Resource, list[Resource]]:
         (t.VM_EXTENSION, "vmName", t.VM),
         (t.SCALE_SET_EXTENSION, "vmScaleSetName", t.SCALE_SET),
     ):
-        for ext in inv.of_kind(kind):
-            owner = _owner(inv, ext, prop, owner_kind)
+        extensions = inv.of_kind(kind)
+        by_name: dict[tuple[str, str], list[Resource]] = {}
+        for res in inv.of_kind(owner_kind) if extensions else ():
+            by_name.setdefault((res.stack, azure_name(res).lower()), []).append(res)
+        for ext in extensions:
+            owner = _owner(inv, ext, prop, owner_kind, by_name)
             if owner is not None:
                 index.setdefault(owner, []).append(ext)
     return index

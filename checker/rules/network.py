@@ -293,24 +293,51 @@ def _canonical(address: str) -> str:
         return address
 
 
-def free_address(subnet: Subnet, taken: set[str], version: int = 4) -> str | None:
-    """The first address of the subnet that Azure does not reserve (the first four and the
-    last are reserved) and that is not in ``taken``; None when there is none."""
-    for prefix in subnet.prefixes:
+class AddressPool:
+    """Hands out free private addresses of subnets in order, never the same one twice.
+
+    Azure reserves the first four addresses of a prefix and the last one; ``used`` maps a
+    subnet key to the addresses already in use there. One pool serves one rule run.
+    """
+
+    def __init__(self, used: Mapping[str, set[str]]) -> None:
+        self._used: dict[str, set[int]] = {key: _as_ints(values) for key, values in used.items()}
+        self._cursor: dict[tuple[str, str], int] = {}
+
+    def take(self, subnet: Subnet, version: int = 4) -> str | None:
+        used = self._used.setdefault(subnet.key, set())
+        for prefix in subnet.prefixes:
+            try:
+                net = ipaddress.ip_network(prefix, strict=False)
+            except ValueError:
+                continue
+            if net.version != version or net.num_addresses < 8:
+                continue
+            value = self._cursor.get((subnet.key, prefix), int(net.network_address) + 4)
+            last = int(net.broadcast_address) - 1
+            while value <= last and value in used:
+                value += 1
+            self._cursor[(subnet.key, prefix)] = value
+            if value <= last:
+                used.add(value)
+                return str(ipaddress.ip_address(value))
+        return None
+
+
+def _as_ints(addresses: set[str]) -> set[int]:
+    out: set[int] = set()
+    for address in addresses:
         try:
-            net = ipaddress.ip_network(prefix, strict=False)
+            out.add(int(ipaddress.ip_address(address)))
         except ValueError:
             continue
-        if net.version != version or net.num_addresses < 8:
-            continue
-        first = int(net.network_address) + 4
-        last = int(net.broadcast_address) - 1
-        limit = min(last, first + len(taken) + 1)
-        for value in range(first, limit + 1):
-            candidate = str(ipaddress.ip_address(value))
-            if candidate not in taken:
-                return candidate
-    return None
+    return out
+
+
+def free_address(subnet: Subnet, taken: set[str], version: int = 4) -> str | None:
+    """The first address of the subnet that Azure does not reserve and that is not in
+    ``taken``; None when there is none."""
+    return AddressPool({subnet.key: taken}).take(subnet, version)
 
 
 def config_subnet_id(cfg: IpConfig) -> str:

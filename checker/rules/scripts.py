@@ -30,6 +30,8 @@ _POSIX_PATHS: Final = (
     ("scsi", re.compile(r"(?<![\w./-])/dev/disk/cloud/azure_resource(?:-part\d+)?(?![\w])")),
     ("scsi", re.compile(r"(?<![\w./-])/mnt(?![\w.-])(?:/[^\s'\"`;|&)]*)?")),
 )
+# A cheap first look: a line without any of these cannot name a temp-disk path.
+_CANDIDATE: Final = re.compile(r"/mnt|/dev/disk/|[Dd]:[\\/]|mdadm|/dev/nvme|/dev/sd|lun\d")
 _WINDOWS_PATH: Final = re.compile(r"(?<![\w$])[Dd]:[\\/][^\s'\"`;|&)]*")
 # Uses of the temp disk that are intended: swap, the pagefile, SQL Server tempdb; and lines
 # that only configure the agent's handling of the resource disk.
@@ -38,7 +40,8 @@ _FINE: Final = re.compile(r"swap|pagefile|page_file|tempdb|ResourceDisk\.", re.I
 _DATA_DEVICE: Final = re.compile(
     r"/dev/disk/azure/scsi1/lun\d+|/dev/disk/azure/data/by-lun/\d+|/dev/sd[c-z]\d*\b|lun\d+"
 )
-_NVME_DEVICE: Final = re.compile(r"/dev/disk/azure/local|/dev/nvme\d+n\d+|/dev/md\d+")
+_NVME_DEVICE: Final = re.compile(r"/dev/disk/azure/local|/dev/nvme\d+n\d+")
+_RAID: Final = re.compile(r"/dev/md\d+|/dev/md/[\w-]+")
 _MNT_TARGET: Final = re.compile(r"(?<![\w./-])(/mnt/[^\s'\"`;|&)]+)")
 _SECRET_WORD: Final = r"[\w-]*(?:password|passwd|pwd|secret|token|key|sig|sas)[\w-]*"
 _CREDENTIALS: Final = (
@@ -92,7 +95,7 @@ def decode(value: str, *, encoded: bool) -> str | None:
     a value that is not base64 is read as plain text. None when it is binary."""
     data: bytes = value.encode("utf-8", "surrogateescape")
     if encoded:
-        compact = re.sub(r"\s+", "", value)
+        compact = "".join(value.split())
         try:
             data = base64.b64decode(compact, validate=True) if compact else b""
         except (binascii.Error, ValueError):
@@ -147,17 +150,34 @@ def _is_comment(line: str) -> bool:
     return (stripped.startswith("#") and not stripped.startswith("#!")) or stripped.upper().startswith("REM ")
 
 
-def _mount_points(lines: list[str]) -> tuple[set[str], set[str]]:
-    """(/mnt paths that managed data disks are mounted on, /mnt paths NVMe disks are mounted on)."""
+def _candidates(lines: list[str]) -> list[tuple[int, str]]:
+    """(line number, line) of the lines that can name a temp-disk path."""
+    return [(n, line) for n, line in enumerate(lines, start=1) if _CANDIDATE.search(line)]
+
+
+def _mount_points(lines: list[tuple[int, str]]) -> tuple[set[str], set[str]]:
+    """(/mnt paths that managed data disks are mounted on, /mnt paths NVMe disks are mounted on).
+
+    A RAID device (``/dev/md0``) counts as what ``mdadm`` built it from."""
     data: set[str] = set()
     nvme: set[str] = set()
-    for line in lines:
+    raid_nvme: set[str] = set()
+    raid_data: set[str] = set()
+    for _number, line in lines:
+        raids = set(_RAID.findall(line))
+        if raids and "mdadm" in line:
+            if _NVME_DEVICE.search(line):
+                raid_nvme |= raids
+            elif _DATA_DEVICE.search(line):
+                raid_data |= raids
+    for _number, line in lines:
         targets = [m.rstrip("/") for m in _MNT_TARGET.findall(line)]
         if not targets:
             continue
-        if _NVME_DEVICE.search(line):
+        raids = set(_RAID.findall(line))
+        if _NVME_DEVICE.search(line) or raids & raid_nvme:
             nvme.update(targets)
-        elif _DATA_DEVICE.search(line):
+        elif _DATA_DEVICE.search(line) or raids & raid_data:
             data.update(targets)
     return data, nvme
 
@@ -166,8 +186,10 @@ def _under(path: str, roots: set[str]) -> bool:
     return any(path == root or path.startswith(root + "/") for root in roots)
 
 
-def _line_hits(label: str, lines: list[str], quotable: bool, data: set[str], nvme: set[str]) -> Iterator[Hit]:
-    for number, line in enumerate(lines, start=1):
+def _line_hits(
+    label: str, lines: list[tuple[int, str]], quotable: bool, data: set[str], nvme: set[str]
+) -> Iterator[Hit]:
+    for number, line in lines:
         if _is_comment(line) or _FINE.search(line):
             continue
         found = _line_match(line, data, nvme)
@@ -260,7 +282,8 @@ def temp_disk_hits(script: Script) -> list[Hit]:
     if parts is not None:
         return [hit for part in parts for hit in temp_disk_hits(Script(script.label, part, script.quotable))]
     lines = script.text.splitlines()
-    data, nvme = _mount_points(lines)
+    candidates = _candidates(lines)
+    data, nvme = _mount_points(candidates)
     hits: list[Hit] = []
     config = _cloud_config(script.text)
     if config is not None:
@@ -268,7 +291,7 @@ def temp_disk_hits(script: Script) -> list[Hit]:
         data |= _cloud_data_mounts(config)
     seen = {h.line_no for h in hits}
     hits.extend(
-        h for h in _line_hits(script.label, lines, script.quotable, data, nvme) if h.line_no not in seen
+        h for h in _line_hits(script.label, candidates, script.quotable, data, nvme) if h.line_no not in seen
     )
     return sorted(hits, key=lambda h: h.line_no)
 
