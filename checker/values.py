@@ -14,8 +14,19 @@ from typing import Any, Final
 
 # The string Pulumi uses for an unknown value in JSON documents and mocks.
 UNKNOWN_SENTINEL: Final = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-# Typed unknown sentinels used over gRPC (bool/number/array/object/asset/archive).
-_TYPED_UNKNOWN_PREFIX: Final = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"
+# Every unknown sentinel: the string one above, and the typed ones the engine sends over gRPC
+# (bool, number, array, asset, archive, object), as pulumi-policy's proxy module lists them.
+UNKNOWN_SENTINELS: Final = frozenset(
+    {
+        UNKNOWN_SENTINEL,
+        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+        "030794c1-ac77-496b-92df-f27374a8bd58",
+        "e48ece36-62e2-4504-bad9-02848725956a",
+        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+    }
+)
 # The key that marks a special Pulumi value (secret, asset, archive, resource reference).
 SIG_KEY: Final = "4dabf18193072939515e22adb298388d"
 SECRET_SIG: Final = "1b47061264138c4ac30d75fd1eb44270"
@@ -62,7 +73,7 @@ def is_credential_key(key: str) -> bool:
 
 
 def is_unknown_string(value: str) -> bool:
-    return value == UNKNOWN_SENTINEL or value.startswith(_TYPED_UNKNOWN_PREFIX)
+    return value in UNKNOWN_SENTINELS
 
 
 def normalize(value: Any, key: str = "") -> Any:
@@ -75,8 +86,10 @@ def normalize(value: Any, key: str = "") -> Any:
         return SECRET
     kind = type(value)
     if kind is str:
-        if value == UNKNOWN_SENTINEL or value == "[secret]" or value.startswith(_TYPED_UNKNOWN_PREFIX):
-            return SECRET if value == "[secret]" else UNKNOWN
+        if value in UNKNOWN_SENTINELS:
+            return UNKNOWN
+        if value == "[secret]":
+            return SECRET
         return value
     if kind is dict:
         sig = value.get(SIG_KEY)

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from checker.values import SECRET, SIG_KEY, UNKNOWN, get_path, normalize, redact
 
-TYPED_UNKNOWN_NUMBER = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7-number"
+TYPED_UNKNOWN_NUMBER = "3eeb2bf0-c639-47a8-9e75-3b44932eb421"
+TYPED_UNKNOWN_OBJECT = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff"
 
 
 def test_unknown_sentinels_become_one_marker() -> None:
-    raw = {"a": "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "b": TYPED_UNKNOWN_NUMBER}
-    assert normalize(raw) == {"a": UNKNOWN, "b": UNKNOWN}
+    raw = {
+        "a": "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+        "b": TYPED_UNKNOWN_NUMBER,
+        "c": [TYPED_UNKNOWN_OBJECT],
+    }
+    assert normalize(raw) == {"a": UNKNOWN, "b": UNKNOWN, "c": [UNKNOWN]}
 
 
 def test_secret_signatures_and_credential_keys_become_secret() -> None:
