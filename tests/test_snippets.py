@@ -69,7 +69,8 @@ def kitchen_sink() -> list[StackBuilder]:
         deps={"ipConfigurations": [pip]})
     script = base64.b64encode(b"#!/bin/bash\ncp -r /srv/data /mnt/resource/app\n").decode()
     _vm(east, "web-vm", networkProfile={"networkInterfaces": [nic.sub()]},
-        hardwareProfile={"vmSize": "Standard_D2s_v3"}, customData=script,
+        hardwareProfile={"vmSize": "Standard_D2s_v3"},
+        osProfile={"computerName": "web", "adminUsername": "azureuser", "customData": script},
         storageProfile={**MANAGED, "osDisk": {"createOption": "FromImage", "diffDiskSettings":
                                               {"option": "Local", "placement": "CacheDisk"}}},
         deps={"networkProfile": [nic]})  # MC201, MC202, MC211, MC212
