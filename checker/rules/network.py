@@ -341,13 +341,14 @@ def free_address(subnet: Subnet, taken: set[str], version: int = 4) -> str | Non
 
 
 def config_subnet_id(cfg: IpConfig) -> str:
-    """A Python expression for the subnet id of an ip configuration: the id when it is known,
-    else ``<subnet variable>.id`` as the user's program would write it."""
+    """A Python expression for the subnet id of an ip configuration: ``<subnet variable>.id``
+    as the user's program would write it when the subnet is in the scan, else the id when it
+    is known (a subnet deployed elsewhere), else ``subnet.id``."""
+    if isinstance(cfg.subnet, Subnet):
+        return f"{cfg.subnet.var}.id"
     ref = cfg.props.get("subnet")
     arm_id = ref.get("id") if isinstance(ref, Mapping) else None
-    if isinstance(arm_id, str) and arm_id:
-        return repr(arm_id)
-    return f"{cfg.subnet.var}.id" if isinstance(cfg.subnet, Subnet) else "subnet.id"
+    return repr(arm_id) if isinstance(arm_id, str) and arm_id else "subnet.id"
 
 
 def at_pointer(doc: Any, pointer: str) -> Any:
