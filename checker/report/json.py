@@ -7,7 +7,7 @@ from typing import Any
 
 from checker.engine import ScanResult
 from checker.report.base import counts, location
-from checker.rules.base import Finding
+from checker.rules.base import Finding, Fix
 from checker.values import redact
 
 
@@ -23,15 +23,17 @@ def finding_json(f: Finding) -> dict[str, Any]:
         "location": {"file": loc.file, "line": loc.line} if loc else None,
         "evidence": f.evidence,
         "suppressed": f.suppressed,
-        "fixes": [
-            {
-                "title": fix.title,
-                "replacement": fix.replacement,
-                "patch": [redact(op.to_json()) for op in fix.patch],
-                "snippet": fix.snippet,
-            }
-            for fix in f.fixes
-        ],
+        "fixes": [fix_json(fix) for fix in f.fixes],
+    }
+
+
+def fix_json(fix: Fix) -> dict[str, Any]:
+    """A fix as the JSON report (and SARIF's result properties) write it."""
+    return {
+        "title": fix.title,
+        "replacement": fix.replacement,
+        "patch": [redact(op.to_json()) for op in fix.patch],
+        "snippet": fix.snippet,
     }
 
 

@@ -17,9 +17,9 @@ from checker import __version__
 from checker.baseline import fingerprint
 from checker.engine import ScanResult
 from checker.report.base import Location, counts, location
+from checker.report.json import fix_json
 from checker.rules import ALL_RULES
 from checker.rules.base import Finding, Rule, Severity
-from checker.values import redact
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "maintcheck/v1"
@@ -108,15 +108,7 @@ def sarif_result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
                              "stack": res.stack},
                 "severity": str(f.severity),
                 "evidence": f.evidence,
-                "fixes": [
-                    {
-                        "title": fix.title,
-                        "replacement": fix.replacement,
-                        "patch": [redact(op.to_json()) for op in fix.patch],
-                        "snippet": fix.snippet,
-                    }
-                    for fix in f.fixes
-                ],
+                "fixes": [fix_json(fix) for fix in f.fixes],
             },
         }
     )

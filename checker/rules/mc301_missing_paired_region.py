@@ -137,17 +137,13 @@ def _judge(inv: Inventory, plc: wr.Placement, pairs: RegionPairs) -> Finding | S
 
 def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
     pairs = region_pairs()
-    for workload in inv.workloads():
-        plc = wr.placement(inv, workload)
-        if plc.unknown:
-            names = ", ".join(repr(r.name) for r in plc.unknown)
-            yield RULE.skipped(plc.anchor, f"the location of {names} is not known")
-            continue
-        if len(plc.regions) != 1:
-            continue
-        verdict = _judge(inv, plc, pairs)
-        if verdict is not None:
-            yield verdict
+    for plc in wr.placements(inv, RULE):
+        if isinstance(plc, Skipped):
+            yield plc
+        elif len(plc.regions) == 1:
+            verdict = _judge(inv, plc, pairs)
+            if verdict is not None:
+                yield verdict
 
 
 RULE = Rule(

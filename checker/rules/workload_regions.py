@@ -8,12 +8,13 @@ attached to: its first set / scale set by name if it has one, else its first VM 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from checker.azure import types as t
 from checker.azure.regions import RegionPairs
 from checker.inventory import Inventory, Resource, Workload
+from checker.rules.base import Rule, Skipped
 from checker.values import UNKNOWN
 
 
@@ -43,6 +44,18 @@ def anchor(workload: Workload) -> Resource:
     if workload.sets:
         return min(workload.sets, key=_order)
     return min(workload.vms, key=_order)
+
+
+def placements(inv: Inventory, rule: Rule) -> Iterator[Placement | Skipped]:
+    """The placement of every workload of the scan, or ``rule``'s Skipped for a workload with
+    a member whose location cannot be resolved (the region rules never guess)."""
+    for workload in inv.workloads():
+        plc = placement(inv, workload)
+        if plc.unknown:
+            names = ", ".join(repr(r.name) for r in plc.unknown)
+            yield rule.skipped(plc.anchor, f"the location of {names} is not known")
+        else:
+            yield plc
 
 
 def placement(inv: Inventory, workload: Workload) -> Placement:
