@@ -166,7 +166,7 @@ def test_config_suppressions_glob_expiry_and_reason(runner: CliRunner, tmp_path:
     (tmp_path / "maintcheck.toml").write_text(
         '[[suppress]]\nrule = "MC101"\nresource = "*-rules"\nreason = "IP rules only"\n'
         'expires = "2999-12-31"\n\n'
-        '[[suppress]]\nrule = "MC1"\nresource = "urn:pulumi:*::suppress::*::plain"\n\n'
+        '[[suppress]]\nrule = "MC1"\nresource = "urn:pulumi:*::suppress::*::plain"\nreason = "legacy"\n\n'
         '[[suppress]]\nrule = "MC101"\nresource = "not-*"\nreason = "old"\n'
         'expires = "2001-01-01"\n'
     )
@@ -174,13 +174,21 @@ def test_config_suppressions_glob_expiry_and_reason(runner: CliRunner, tmp_path:
     _code, report = scan_json(runner, str(export))
     by_name = suppressed_by_name(report)
     assert by_name["other-rules"] == "IP rules only"
-    assert by_name["plain"] == NO_REASON
+    assert by_name["plain"] == "legacy"
     assert by_name["not-above"] is None
     warnings = "\n".join(report["warnings"])
     assert "suppression of MC101 for 'not-*'" in warnings
     assert "expired on 2001-01-01 and no longer applies" in warnings
-    assert "suppression of MC1 for 'urn:pulumi:*::suppress::*::plain'" in warnings
-    assert "has no reason" in warnings
+
+
+@pytest.mark.parametrize("reason", [None, '"  "'])
+def test_config_suppression_needs_a_reason(runner: CliRunner, tmp_path: Path, reason: str | None) -> None:
+    entry = '[[suppress]]\nrule = "MC101"\nresource = "plain"\n'
+    (tmp_path / "maintcheck.toml").write_text(entry + (f"reason = {reason}\n" if reason else ""))
+    export = program_export().write(tmp_path / "export.json")
+    result = runner.invoke(cli, ["scan", str(export)])
+    assert result.exit_code == 2
+    assert "maintcheck.toml" in result.output and "$.suppress[0]" in result.output
 
 
 def test_expiry_day_itself_still_suppresses() -> None:
