@@ -8,15 +8,16 @@ a dictionary access, so building and querying stay linear in the number of resou
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from checker.azure import types as t
 from checker.azure.locations import normalize_location
 from checker.values import UNKNOWN, get_path, normalize
 
 Ref = Any  # Resource | UNKNOWN | None: see Inventory.ref
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,18 @@ class Properties(Mapping[str, Any]):
             pass
         if key not in self._inputs and key not in self._outputs:
             raise KeyError(key)
+        return self._load(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        if key not in self._inputs and key not in self._outputs:
+            return default
+        return self._load(key)
+
+    def _load(self, key: str) -> Any:
         given = normalize(self._inputs.get(key), key)
         value = _merge(given, normalize(self._outputs[key], key)) if key in self._outputs else given
         self._cache[key] = value
@@ -225,6 +238,9 @@ def azure_name(res: Resource) -> str:
     return name if isinstance(name, str) else res.name
 
 
+_SET_PATHS = (("availabilitySet", t.AVAILABILITY_SET), ("virtualMachineScaleSet", t.SCALE_SET))
+
+
 class Inventory:
     """Indexed, read-only view of the resources of one scan (any number of stacks)."""
 
@@ -253,7 +269,10 @@ class Inventory:
             arm = t.ARM_TYPES.get(res.kind)
             if arm:
                 self._by_arm_name.setdefault((res.stack, arm, azure_name(res).lower()), res)
+        self._resolved: dict[tuple[str, str, tuple[str, ...]], Ref] = {}
+        self._memo: dict[Hashable, Any] = {}
         self._unknown_members: dict[tuple[str, str, str], list[Resource]] = defaultdict(list)
+        self._vm_sets: dict[Resource, Ref] = {}
         self._members = self._index_members()
         self._workloads = self._index_workloads()
 
@@ -277,8 +296,27 @@ class Inventory:
     def config(self, res: Resource, key: str, default: Any = None) -> Any:
         return self._configs.get((res.stack, res.project), {}).get(key, default)
 
+    def memo(self, compute: Callable[..., T], *args: Hashable) -> T:
+        """``compute(self, *args)``, computed once per inventory and kept: rules share derived
+        views (e.g. every VM's ip configurations) without global state. ``compute`` must be a
+        pure function of the inventory and ``args``, and its result must not be mutated."""
+        key = (compute, args)
+        try:
+            return cast(T, self._memo[key])
+        except KeyError:
+            value = self._memo[key] = compute(self, *args)
+            return value
+
     def by_id(self, res: Resource, arm_id: str, kinds: Iterable[str] = ()) -> Ref:
         """Resolve an ARM id from ``res``'s stack: exact id, then type/name segments."""
+        key = (res.stack, arm_id, tuple(kinds))
+        try:
+            return self._resolved[key]
+        except KeyError:
+            found = self._resolved[key] = self._by_id_uncached(res, arm_id, key[2])
+            return found
+
+    def _by_id_uncached(self, res: Resource, arm_id: str, kinds: tuple[str, ...]) -> Ref:
         wanted = set(kinds)
         hit = self._by_id.get((res.stack, arm_id.lower())) or self._by_id_any.get(arm_id.lower())
         if hit is not None and (not wanted or hit.kind in wanted):
@@ -294,8 +332,11 @@ class Inventory:
         return UNKNOWN
 
     def dependency_candidates(self, res: Resource, prop: str, kinds: Iterable[str]) -> list[Resource]:
+        urns = res.property_dependencies.get(prop)
+        if not urns:
+            return []
         wanted = set(kinds)
-        found = (self._by_urn.get(u) for u in res.property_dependencies.get(prop, ()))
+        found = (self._by_urn.get(u) for u in urns)
         return [r for r in found if r is not None and r.kind in wanted]
 
     def refs(self, res: Resource, via: str, values: Sequence[Any], kinds: Iterable[str]) -> list[Ref]:
@@ -380,15 +421,19 @@ class Inventory:
     def _index_members(self) -> dict[Resource, list[Resource]]:
         members: dict[Resource, list[Resource]] = defaultdict(list)
         for vm in self.of_kind(t.VM):
-            for path, kind in (
-                ("availabilitySet", t.AVAILABILITY_SET),
-                ("virtualMachineScaleSet", t.SCALE_SET),
-            ):
+            found: Ref = None
+            for path, kind in _SET_PATHS:
                 target = self.ref(vm, path, [kind])
                 if isinstance(target, Resource):
                     members[target].append(vm)
-                elif target is UNKNOWN and get_path(vm.props, f"{path}.id") is UNKNOWN:
-                    self._unknown_members[(vm.stack, vm.project, kind)].append(vm)
+                    if not isinstance(found, Resource):
+                        found = target
+                elif target is UNKNOWN:
+                    if found is None:
+                        found = UNKNOWN
+                    if get_path(vm.props, f"{path}.id") is UNKNOWN:
+                        self._unknown_members[(vm.stack, vm.project, kind)].append(vm)
+            self._vm_sets[vm] = found
         return members
 
     def unknown_members(self, group: Resource) -> tuple[Resource, ...]:
@@ -403,11 +448,10 @@ class Inventory:
 
     def vm_set(self, vm: Resource) -> Ref:
         """The availability set or scale set a VM belongs to; UNKNOWN or None."""
+        if vm in self._vm_sets:
+            return self._vm_sets[vm]
         result: Ref = None
-        for path, kind in (
-            ("availabilitySet", t.AVAILABILITY_SET),
-            ("virtualMachineScaleSet", t.SCALE_SET),
-        ):
+        for path, kind in _SET_PATHS:
             target = self.ref(vm, path, [kind])
             if isinstance(target, Resource):
                 return target

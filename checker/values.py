@@ -130,10 +130,15 @@ def get_path(obj: Any, path: str, default: Any = None) -> Any:
     for part in path.split("."):
         if cur is UNKNOWN or cur is SECRET:
             return cur
-        if not isinstance(cur, Mapping) or part not in cur:
+        if type(cur) is not dict and not isinstance(cur, Mapping):
             return default
-        cur = cur[part]
+        cur = cur.get(part, _MISSING)
+        if cur is _MISSING:
+            return default
     return cur
+
+
+_MISSING: Final = object()
 
 
 def redact(value: Any) -> Any:

@@ -113,7 +113,7 @@ def nic_ip_configs(inv: Inventory, vm: Resource, nic: Resource) -> Any:
     publics = _refs_at(
         inv, nic, "ipConfigurations", [_ref_value(c, "publicIPAddress") for c in configs], [t.PUBLIC_IP]
     )
-    subnets = subnets_of(inv, nic, configs)
+    subnets = nic_subnets(inv, nic)
     return [
         IpConfig(
             vm=vm,
@@ -159,7 +159,15 @@ def inline_ip_configs(inv: Inventory, vm: Resource) -> Any:
 
 def vm_ip_configs(inv: Inventory) -> Iterator[IpConfig | Unjudged]:
     """Every ip configuration reachable from a scanned VM, each NIC once (for the first VM by
-    name that references it), then what could not be followed."""
+    name that references it), then what could not be followed. Computed once per inventory."""
+    return iter(inv.memo(_all_vm_ip_configs))
+
+
+def _all_vm_ip_configs(inv: Inventory) -> tuple[IpConfig | Unjudged, ...]:
+    return tuple(_vm_ip_configs(inv))
+
+
+def _vm_ip_configs(inv: Inventory) -> Iterator[IpConfig | Unjudged]:
     seen: set[Resource] = set()
     for vm in inv.of_kind(t.VM):
         nics = vm_nics(inv, vm)
@@ -232,6 +240,17 @@ def subnets_of(
     return [_subnet(inv, res, via, ref, hit) for ref, hit in zip(refs, found, strict=True)]
 
 
+def nic_subnets(inv: Inventory, nic: Resource) -> tuple[Any, ...]:
+    """:func:`subnets_of` the NIC's ``ipConfigurations`` (empty when they are not a list),
+    computed once per inventory."""
+    return inv.memo(_nic_subnets, nic)
+
+
+def _nic_subnets(inv: Inventory, nic: Resource) -> tuple[Any, ...]:
+    configs = _as_list(nic.get("ipConfigurations"))
+    return tuple(subnets_of(inv, nic, configs)) if isinstance(configs, list) else ()
+
+
 def _subnet(inv: Inventory, nic: Resource, via: str, ref: Any, found: Ref) -> Any:
     if ref is None:
         return None
@@ -279,7 +298,7 @@ def subnet_addresses(inv: Inventory) -> dict[str, set[str]]:
         configs = _as_list(nic.get("ipConfigurations"))
         if not isinstance(configs, list):
             continue
-        for config, subnet in zip(configs, subnets_of(inv, nic, configs), strict=True):
+        for config, subnet in zip(configs, nic_subnets(inv, nic), strict=True):
             address = config.get("privateIPAddress") if isinstance(config, Mapping) else None
             if isinstance(address, str) and isinstance(subnet, Subnet):
                 used.setdefault(subnet.key, set()).add(_canonical(address))
