@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from checker.baseline import Baseline, apply_baseline
@@ -25,6 +27,24 @@ class ScanResult:
     origins: tuple[str, ...]
     incomplete: bool = False
     baselined: int = 0  # findings left out because the --baseline file accepts them
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the duration of a scan.
+
+    A scan builds a large graph of objects that lives until the report is written (resources,
+    normalised properties, findings); each collection the allocations trigger walks all of it
+    again, which cost about a third of a 5,000-VM scan. Reference counting still frees what is
+    dropped; cycles made meanwhile are collected once the collector runs again. The previous
+    state is restored on exit (a collector someone else disabled stays disabled)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def selected_rules(settings: Settings, rules: Sequence[Rule] = ALL_RULES) -> tuple[Rule, ...]:
@@ -66,7 +86,17 @@ def scan_documents(
 ) -> ScanResult:
     """Scan, then apply suppressions (inline comments only when a ``reader`` of source files
     is given) and the ``baseline``."""
-    docs = tuple(documents)
+    with collector_paused():
+        return _scan(tuple(documents), settings, reader, baseline, today)
+
+
+def _scan(
+    docs: tuple[Document, ...],
+    settings: Settings,
+    reader: LineReader | None,
+    baseline: Baseline | None,
+    today: datetime.date | None,
+) -> ScanResult:
     inventory = Inventory.build(docs, workload_tag=settings.options.workload_tag)
     findings, skipped = run_rules(inventory, settings)
     warnings = [w for doc in docs for w in doc.warnings]

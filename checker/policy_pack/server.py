@@ -11,7 +11,8 @@ levels, ``Analyze``) and answers ``AnalyzeStack`` itself:
   lives in the call's local variables, so nothing is shared between calls or threads;
 * each policy reports its own rule's findings at its enforcement level (as configured);
   notes (could not judge, internal error, bad config) are advisory;
-* nothing raises out of the RPC.
+* nothing raises out of the RPC;
+* the cyclic garbage collector is paused during the call (``engine.collector_paused``).
 
 If a future SDK lacks the servicer hooks used here, :func:`serve` falls back to
 ``pulumi_policy.PolicyPack`` with the same policies (see ``RulePolicy.validate``).
@@ -32,6 +33,7 @@ from pulumi_policy import EnforcementLevel
 from pulumi_policy import PolicyPack as SdkPolicyPack
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
+from checker.engine import collector_paused
 from checker.policy_pack.analysis import Violation, analyze, internal_error, read_options
 from checker.policy_pack.policies import RulePolicy
 from checker.rules.base import RuleOptions
@@ -105,6 +107,10 @@ class MaintcheckAnalyzer(_PolicyAnalyzerServicer):  # type: ignore[misc]  # the 
         return {rule_id: notes[rule_id] + found for rule_id, found in verdicts.items()}
 
     def AnalyzeStack(self, request: Any, context: Any) -> Any:
+        with collector_paused():
+            return self._analyze_stack(request)
+
+    def _analyze_stack(self, request: Any) -> Any:
         response = proto.AnalyzeResponse()
         try:
             self._configure_runtime_settings()
