@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from checker.engine import ScanResult
+from checker.engine import ScanResult, collector_paused
 from checker.report.base import counts, location
+from checker.report.jsontext import dumps_indented
 from checker.rules.base import Finding, Fix
 from checker.values import redact
 
@@ -59,4 +59,5 @@ class JsonFormat:
     description = "for programs: the versioned contract in schemas/report.schema.json"
 
     def render(self, result: ScanResult) -> str:
-        return json.dumps(report_json(result), indent=2, sort_keys=False) + "\n"
+        with collector_paused():
+            return dumps_indented(report_json(result)) + "\n"

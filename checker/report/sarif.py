@@ -8,16 +8,16 @@ concrete text edits of the artifact, and a property patch on a constructor call 
 
 from __future__ import annotations
 
-import json
 import posixpath
 from typing import Any
 from urllib.parse import quote
 
 from checker import __version__
 from checker.baseline import fingerprint
-from checker.engine import ScanResult
+from checker.engine import ScanResult, collector_paused
 from checker.report.base import Location, counts, location
 from checker.report.json import fix_json
+from checker.report.jsontext import dumps_indented
 from checker.rules import ALL_RULES
 from checker.rules.base import Finding, Rule, Severity
 
@@ -157,4 +157,5 @@ class SarifFormat:
     description = "SARIF 2.1.0 for GitHub code scanning and other SARIF viewers"
 
     def render(self, result: ScanResult) -> str:
-        return json.dumps(report_sarif(result), indent=2, ensure_ascii=False) + "\n"
+        with collector_paused():
+            return dumps_indented(report_sarif(result), ensure_ascii=False) + "\n"
