@@ -399,3 +399,39 @@ def test_preview_json_report_never_prints_secrets(tmp_path: Path) -> None:
         CliRunner().invoke(cli, ["scan", str(path), "--format", "json", "--select", "MC2"]).output
     )
     assert sorted(f["rule"] for f in report["findings"]) == ["MC211", "MC212"]
+
+
+# -- review findings: network shares under /mnt, credential shapes in evidence -------------------
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "mount -t cifs //acct.file.core.windows.net/share /mnt/share -o vers=3.0\ncp app.db /mnt/share/",
+        "mount -t nfs 10.0.0.4:/export /mnt/nfs\ncp x /mnt/nfs/x",
+        "blobfuse2 mount /mnt/blob --config-file=/etc/b.yaml",
+    ],
+    ids=["azure-files-smb", "nfs", "blobfuse"],
+)
+def test_network_shares_mounted_under_mnt_are_not_the_temp_disk(script: str) -> None:
+    s = StackBuilder()
+    linux_vm(s, "vm", osProfile={"customData": b64("#!/bin/bash\n" + script + "\n")})
+    assert only(scan(s)[0], "MC212") == []
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ("mysqldump -u root -pS3cLEAK1 db > /mnt/resource/dump.sql", "S3cLEAK1"),
+        ("curl -u admin:S3cLEAK2 https://x/y -o /mnt/resource/f", "S3cLEAK2"),
+        ("sshpass -p S3cLEAK3 scp host:/x /mnt/resource/x", "S3cLEAK3"),
+        ("echo 'S3cLEAK4' | sudo -S cp x /mnt/resource/x", "S3cLEAK4"),
+        ("psql postgresql://u:S3cLEAK6@db/x -o /mnt/resource/out", "S3cLEAK6"),
+    ],
+)
+def test_evidence_masks_credential_shapes(line: str, secret: str) -> None:
+    s = StackBuilder()
+    linux_vm(s, "vm", "Standard_D2s_v3", osProfile={"customData": b64("#!/bin/bash\n" + line + "\n")})
+    (finding,) = only(scan(s)[0], "MC212")
+    assert finding.evidence is not None and "/mnt/resource" in finding.evidence
+    assert secret not in finding.evidence and "***" in finding.evidence

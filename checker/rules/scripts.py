@@ -40,13 +40,29 @@ _FINE: Final = re.compile(r"swap|pagefile|page_file|tempdb|ResourceDisk\.", re.I
 _DATA_DEVICE: Final = re.compile(
     r"/dev/disk/azure/scsi1/lun\d+|/dev/disk/azure/data/by-lun/\d+|/dev/sd[c-z]\d*\b|lun\d+"
 )
+# Network file systems mounted under /mnt (Azure Files over SMB/NFS, NFS exports, blobfuse):
+# remote storage, not the temp disk.
+_REMOTE_FS: Final = r"\b(?:cifs|smb3|nfs4?|blobfuse2?|azure-storage-fuse|fuse\.blobfuse2?)\b"
+_REMOTE_DEVICE: Final = re.compile(
+    rf"(?i)(?<![\w:])//[\w.-]+/\S+|(?<![\w./-])[\w.-]+:/(?!/)\S*|{_REMOTE_FS}"
+)
+_MOUNTING: Final = re.compile(rf"(?i)\bmount\b|{_REMOTE_FS}")
 _NVME_DEVICE: Final = re.compile(r"/dev/disk/azure/local|/dev/nvme\d+n\d+")
 _RAID: Final = re.compile(r"/dev/md\d+|/dev/md/[\w-]+")
 _MNT_TARGET: Final = re.compile(r"(?<![\w./-])(/mnt/[^\s'\"`;|&)]+)")
 _SECRET_WORD: Final = r"[\w-]*(?:password|passwd|pwd|secret|token|key|sig|sas)[\w-]*"
-_CREDENTIALS: Final = (
-    re.compile(rf"(?i)({_SECRET_WORD})(\s*[=:]\s*)(\S+)"),  # password=..., key: ...
-    re.compile(rf"(?i)(\s-{{1,2}}{_SECRET_WORD})(\s+)(\S+)"),  # --password ..., -AccountKey ...
+# Credential shapes in shell lines; the named group ``s`` is what gets masked.
+_CREDENTIALS: Final = tuple(
+    re.compile(pattern)
+    for pattern in (
+        rf"(?i){_SECRET_WORD}\s*[=:]\s*(?P<s>\S+)",  # password=..., key: ...
+        rf"(?i)\s-{{1,2}}{_SECRET_WORD}\s+(?P<s>\S+)",  # --password ..., -AccountKey ...
+        r"://[^\s:/@]+:(?P<s>[^\s@/]+)@",  # scheme://user:password@host
+        r"(?:^|\s)(?:-u|--user)\s+[^\s:]+:(?P<s>\S+)",  # curl -u user:password
+        r"(?:^|\s)-p(?P<s>[^\s-]\S*)",  # mysql -pPASSWORD
+        r"sshpass\s+-p\s*(?P<s>\S+)",  # sshpass -p PASSWORD
+        r"echo\s+(?P<s>'[^']*'|\"[^\"]*\"|\S+)\s*\|\s*sudo\s+-S",  # echo PASSWORD | sudo -S
+    )
 )
 _QUERY: Final = re.compile(r"(https?://[^\s?'\"]+)\?[^\s'\"]*")
 
@@ -133,10 +149,21 @@ def _mime_parts(text: str) -> list[str] | None:
 # -- scanning ----------------------------------------------------------------------------------
 
 
+def _masked(match: re.Match[str]) -> str:
+    head, tail = match.start("s") - match.start(), match.end("s") - match.start()
+    return f"{match[0][:head]}***{match[0][tail:]}"
+
+
+def _mask(line: str) -> str:
+    """``line`` with every credential-shaped value replaced by ``***``."""
+    for pattern in _CREDENTIALS:
+        line = pattern.sub(_masked, line)
+    return line
+
+
 def _quote(line: str, start: int) -> str:
     line = _QUERY.sub(r"\1?…", line.strip())
-    for pattern in _CREDENTIALS:
-        line = pattern.sub(lambda m: f"{m[1]}{m[2]}***", line)
+    line = _mask(line)
     if len(line) <= MAX_QUOTE:
         return line
     begin = max(0, min(start - 30, len(line) - MAX_QUOTE))
@@ -156,7 +183,8 @@ def _candidates(lines: list[str]) -> list[tuple[int, str]]:
 
 
 def _mount_points(lines: list[tuple[int, str]]) -> tuple[set[str], set[str]]:
-    """(/mnt paths that managed data disks are mounted on, /mnt paths NVMe disks are mounted on).
+    """(/mnt paths that managed data disks or network shares are mounted on, /mnt paths NVMe
+    disks are mounted on).
 
     A RAID device (``/dev/md0``) counts as what ``mdadm`` built it from."""
     data: set[str] = set()
@@ -177,9 +205,14 @@ def _mount_points(lines: list[tuple[int, str]]) -> tuple[set[str], set[str]]:
         raids = set(_RAID.findall(line))
         if _NVME_DEVICE.search(line) or raids & raid_nvme:
             nvme.update(targets)
-        elif _DATA_DEVICE.search(line) or raids & raid_data:
+        elif _DATA_DEVICE.search(line) or raids & raid_data or _remote_mount(line):
             data.update(targets)
     return data, nvme
+
+
+def _remote_mount(line: str) -> bool:
+    """A mount of a network share (``mount -t cifs //host/share``, an fstab NFS line)."""
+    return bool(_MOUNTING.search(line) and _REMOTE_DEVICE.search(line))
 
 
 def _under(path: str, roots: set[str]) -> bool:
