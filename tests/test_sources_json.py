@@ -114,3 +114,17 @@ def test_bad_documents_exit_2_with_a_message(runner: CliRunner, name: str, expec
 def test_bad_document_raises_input_error_naming_the_file() -> None:
     with pytest.raises(InputError, match=r"export-v2\.json"):
         load_all([DOCS / "export-v2.json"], LoadOptions())
+
+
+def test_same_stack_twice_is_an_error_and_a_path_given_twice_is_read_once(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    export = DOCS / "export-uppercase-ids.json"
+    once = runner.invoke(cli, ["scan", str(export), "--format", "json"])
+    twice = runner.invoke(cli, ["scan", str(export), str(export), "--format", "json"])
+    assert twice.output == once.output
+    copy = tmp_path / "copy.json"
+    copy.write_text(export.read_text())
+    result = runner.invoke(cli, ["scan", str(export), str(copy)])
+    assert result.exit_code == 2
+    assert "copy.json" in result.output and "holds stack 'prod' of project 'shop'" in result.output

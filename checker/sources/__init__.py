@@ -59,5 +59,21 @@ def load_path(path: Path, options: LoadOptions) -> list[Document]:
 
 
 def load_all(paths: Iterable[Path], options: LoadOptions) -> list[Document]:
-    """Read every input of one scan."""
-    return [doc for path in paths for doc in load_path(path, options)]
+    """Read every input of one scan. A path given twice is read once; two inputs that hold
+    the same stack of the same project (a preview and an export of it, say) are an error:
+    scanned together, every resource would be counted twice."""
+    unique = list(dict.fromkeys(Path(p) for p in paths))
+    documents: list[Document] = []
+    seen: dict[tuple[str, str], Document] = {}
+    for path in unique:
+        for doc in load_path(path, options):
+            key = (doc.project, doc.stack)
+            if doc.resources and key in seen:
+                first = seen[key].origin
+                raise InputError(
+                    f"{doc.origin}: holds stack {doc.stack!r} of project {doc.project!r}, which "
+                    f"{first} holds too; scan each stack once (one preview or one export of it)."
+                )
+            seen.setdefault(key, doc)
+            documents.append(doc)
+    return documents
