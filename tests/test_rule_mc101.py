@@ -37,19 +37,44 @@ def test_members_of_sets_and_scale_sets_do_not_fire() -> None:
 
 
 def test_zonal_workload_in_one_zone_fires_and_says_so() -> None:
-    s = StackBuilder()
+    s = StackBuilder(config={"azure-native:location": "eastus"})
     s.add(VM, "a", {"zones": ["1"], "tags": {"workload": "api"}})
     s.add(VM, "b", {"zones": ["1"], "tags": {"workload": "api"}})
     findings, _ = run(s)
     assert [f.resource.name for f in findings] == ["a", "b"]
-    assert all("zone 1" in f.message and "workload 'api'" in f.message for f in findings)
+    assert all("zone 1 of eastus" in f.message and "workload 'api'" in f.message for f in findings)
 
 
 def test_workload_spread_over_two_zones_is_protected() -> None:
-    s = StackBuilder()
+    s = StackBuilder(config={"azure-native:location": "eastus"})
     s.add(VM, "a", {"zones": ["1"], "tags": {"workload": "api"}})
     s.add(VM, "b", {"zones": [2.0], "tags": {"workload": "api"}})
     assert run(s) == ([], [])
+
+
+def test_zone_numbers_are_per_region() -> None:
+    east = StackBuilder("east", config={"azure-native:location": "eastus"})
+    west = StackBuilder("west", config={"azure-native:location": "westus"})
+    east.add(VM, "a", {"zones": ["1"], "tags": {"workload": "api"}})
+    west.add(VM, "b", {"zones": ["1"], "tags": {"workload": "api"}})
+    assert run(east, west) == ([], [])  # zone 1 of eastus and zone 1 of westus are two zones
+
+
+def test_zonal_vm_of_unknown_region_is_skipped() -> None:
+    s = StackBuilder()
+    s.add(VM, "a", {"zones": ["1"]})
+    findings, skipped = run(s)
+    assert findings == [] and [x.resource.name for x in skipped] == ["a"]
+
+
+def test_fix_snippets_build_two_instances_of_the_vms_size() -> None:
+    s = StackBuilder()
+    s.add(VM, "lonely", {"resourceGroupName": "rg", "hardwareProfile": {"vmSize": "Standard_E4s_v5"}})
+    (finding,), _ = run(s)
+    for fix in finding.fixes:
+        assert "vm_size='Standard_E4s_v5'" in fix.snippet and 'f"lonely-{i}"' in fix.snippet
+        compile(fix.snippet, "<snippet>", "exec")
+    assert "zones=[zone]" in finding.fixes[2].snippet
 
 
 def test_unknown_set_or_set_outside_the_scan_is_skipped_not_judged() -> None:

@@ -27,7 +27,7 @@ MANAGED = {"osDisk": {"createOption": "FromImage", "managedDisk": {"storageAccou
            "imageReference": {"publisher": "Canonical", "offer": "ubuntu-24_04-lts",
                               "sku": "server", "version": "latest"}}
 # Rules whose snippets this file runs under mocks (the availability rules).
-MOCKED = ("MC102", "MC103", "MC104", "MC105", "MC106")
+MOCKED = ("MC101", "MC102", "MC103", "MC104", "MC105", "MC106")
 
 
 def _vm(s: StackBuilder, name: str, **inputs: Any) -> Any:
@@ -96,7 +96,7 @@ def findings_by_rule() -> dict[str, tuple[Finding, ...]]:
 def _findings(rule_id: str) -> tuple[Finding, ...]:
     found = findings_by_rule().get(rule_id, ())
     if not found:
-        if rule_id in MOCKED or rule_id == "MC101":
+        if rule_id in MOCKED:
             pytest.fail(f"{rule_id} does not fire on the kitchen-sink stacks")
         pytest.skip(f"{rule_id} does not fire on the kitchen-sink stacks: extend kitchen_sink()")
     return found
@@ -190,6 +190,19 @@ def _runs(rule_id: str) -> list[tuple[Finding, int, dict[str, Any]]]:
 def _only(result: dict[str, Any], type_token: str) -> dict[str, Any]:
     (res,) = [r for r in result["resources"] if r["type"] == type_token]
     return dict(res["inputs"])
+
+
+def test_mc101_snippets_create_two_instances_placed_apart() -> None:
+    runs = _runs("MC101")
+    lonely = [r for f, _i, r in runs if f.resource.name == "lonely"]
+    assert len(lonely) == 3  # availability set, Flexible scale set, zones
+    placements = []
+    for result in lonely:
+        vms = [r["inputs"] for r in result["resources"] if r["type"] == VM]
+        assert len(vms) == 2 and all(vm["hardwareProfile"] == {"vmSize": "Standard_D2s_v5"} for vm in vms)
+        placements.append(sorted(json.dumps(vm.get("zones") or vm.get("availabilitySet")
+                                            or vm.get("virtualMachineScaleSet")) for vm in vms))
+    assert placements[2] == ['["1"]', '["2"]']
 
 
 def test_mc102_snippet_creates_a_second_vm_in_the_set() -> None:

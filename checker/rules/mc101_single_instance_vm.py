@@ -38,17 +38,49 @@ DOC = RuleDoc(
 )
 
 
-def _zones(vm: Resource) -> object:
-    zones = vm.get("zones")
-    if zones is UNKNOWN or (isinstance(zones, list) and UNKNOWN in zones):
-        return UNKNOWN
-    return tuple(sorted(str(z) for z in zones)) if isinstance(zones, list) else ()
+def _zone_placements(inv: Inventory, vms: tuple[Resource, ...]) -> object:
+    """The distinct (region, zone) pairs the VMs run in — zone 1 of eastus and zone 1 of westus
+    are different zones — or UNKNOWN when a zonal VM's zones or region is not known."""
+    found: set[tuple[str, str]] = set()
+    for vm in vms:
+        zones = vm.get("zones")
+        if zones is UNKNOWN or (isinstance(zones, list) and UNKNOWN in zones):
+            return UNKNOWN
+        if not isinstance(zones, list) or not zones:
+            continue
+        region = inv.location(vm)
+        if not isinstance(region, str):
+            return UNKNOWN
+        found.update((region, str(zone)) for zone in zones)
+    return found
+
+
+def _instances(vm: Resource, location: object, placement: str, loop: str = "i in range(2)") -> str:
+    """Two VMs built like ``vm`` (its size), placed by the ``placement`` argument."""
+    size = vm.get("hardwareProfile.vmSize")
+    size_arg = (
+        f"hardware_profile=azure_native.compute.HardwareProfileArgs(vm_size={size!r})"
+        if isinstance(size, str)
+        else ""
+    )
+    args = [s.resource_group_arg(vm), s.location_arg(vm, location), size_arg, placement]
+    body = "".join(f"        {a},\n" for a in args if a)
+    return (
+        f"# Recreate {vm.name!r} as two instances (keep its other arguments: image, NIC per\n"
+        f"# instance, OS profile):\n"
+        f"for {loop}:\n"
+        f"    azure_native.compute.VirtualMachine(\n"
+        f'        f"{vm.name}-{{i}}",\n'
+        f"{body}"
+        f"    )"
+    )
 
 
 def _fixes(vm: Resource, location: object) -> tuple[Fix, ...]:
     set_name = f"{vm.name}-as"
     set_var = s.identifier(set_name)
-    vm_var = s.identifier(vm.name)
+    vmss_name = f"{vm.name}-vmss"
+    vmss_var = s.identifier(vmss_name)
     rg = s.resource_group_arg(vm)
     loc = s.location_arg(vm, location)
     availability_set = "\n".join(
@@ -63,8 +95,11 @@ def _fixes(vm: Resource, location: object) -> tuple[Fix, ...]:
                 "platform_update_domain_count=5",
                 "platform_fault_domain_count=2",
             ),
-            f"# Recreate {vm.name!r} in the set, and add a second instance beside it:",
-            f"{vm_var}_availability_set = azure_native.compute.SubResourceArgs(id={set_var}.id)",
+            _instances(
+                vm,
+                location,
+                f"availability_set=azure_native.compute.SubResourceArgs(id={set_var}.id)",
+            ),
         ]
     )
     scale_set = "\n".join(
@@ -72,24 +107,21 @@ def _fixes(vm: Resource, location: object) -> tuple[Fix, ...]:
             s.IMPORT,
             s.call(
                 "compute.VirtualMachineScaleSet",
-                f"{vm.name}-vmss",
+                vmss_name,
                 rg,
                 loc,
                 'orchestration_mode="Flexible"',
                 "platform_fault_domain_count=1",
-                'sku=azure_native.compute.SkuArgs(name="Standard_D2s_v5", capacity=2)',
             ),
-            f"# Move {vm.name!r} into the scale set as two or more instances.",
+            _instances(
+                vm,
+                location,
+                f"virtual_machine_scale_set=azure_native.compute.SubResourceArgs(id={vmss_var}.id)",
+            ),
         ]
     )
-    zones = "\n".join(
-        [
-            s.IMPORT,
-            f"# Recreate {vm.name!r} in zone 1 and run a second instance in zone 2:",
-            f'{vm_var}_zones = ["1"]',
-            f'{vm_var}_2_zones = ["2"]',
-        ]
-    )
+    spread = _instances(vm, location, "zones=[zone]", 'i, zone in enumerate(["1", "2"])')
+    zones = "\n".join([s.IMPORT, spread])
     return (
         Fix(
             title="Run two or more instances in an Aligned availability set (5 update, 2 fault "
@@ -100,14 +132,15 @@ def _fixes(vm: Resource, location: object) -> tuple[Fix, ...]:
             new_resources=True,
         ),
         Fix(
-            title="Run the VMs in a Flexible scale set with capacity 2 or more",
-            patch=(PatchOp("add", "/virtualMachineScaleSet", {"id": f"<{vm.name}-vmss.id>"}),),
+            title="Run two or more instances in a Flexible scale set (max spreading over fault "
+            "domains); the VM is recreated to join it",
+            patch=(PatchOp("add", "/virtualMachineScaleSet", {"id": f"<{vmss_name}.id>"}),),
             snippet=scale_set,
             replacement=True,
             new_resources=True,
         ),
         Fix(
-            title="Spread instances over two or more availability zones",
+            title="Run two or more instances in different availability zones",
             patch=(PatchOp("add", "/zones", ["1"]),),
             snippet=zones,
             replacement=True,
@@ -125,18 +158,17 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
         if group is not None:
             continue
         workload = inv.workload(vm)
-        zone_sets = [_zones(other) for other in workload.vms]
-        if any(z is UNKNOWN for z in zone_sets):
-            yield RULE.skipped(vm, "the zones of its workload are not known")
+        placed = _zone_placements(inv, workload.vms)
+        if not isinstance(placed, set):
+            yield RULE.skipped(vm, "the zones (or regions) of its workload are not known")
             continue
-        distinct = {zone for zs in zone_sets if isinstance(zs, tuple) for zone in zs}
-        if len(distinct) >= 2:
+        if len(placed) >= 2:
             continue
         where = f"workload {workload.label!r}" if workload.basis == "tag" else "it"
-        if distinct:
-            (zone,) = distinct
+        if placed:
+            ((region, zone),) = placed
             case = (
-                f"VM {vm.name!r} is zonal but every VM of {where} is in zone {zone}: "
+                f"VM {vm.name!r} is zonal but every VM of {where} is in zone {zone} of {region}: "
                 f"maintenance of that zone can take all of them down together"
             )
         else:
