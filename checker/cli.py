@@ -32,6 +32,13 @@ def _ids(value: str | None) -> tuple[str, ...]:
             f"{', '.join(bad)}: rule IDs look like MC101, or a prefix like MC1 "
             "(see `maintcheck rules`)."
         )
+    from checker.rules import RULES_BY_ID
+
+    unmatched = [i for i in ids if not any(rule.startswith(i) for rule in RULES_BY_ID)]
+    if unmatched:
+        raise click.BadParameter(
+            f"{', '.join(unmatched)}: no rule has this ID or prefix (see `maintcheck rules`)."
+        )
     return ids
 
 
@@ -131,6 +138,12 @@ def scan(
         settings = settings_mod.narrowed(settings, _ids(select), _ids(ignore))
         baseline = baseline_mod.load_baseline(baseline_file) if baseline_file else None
         documents = load_all(targets, options)
+        if (stacks or config) and not any(doc.source_kind == "program" for doc in documents):
+            click.echo(
+                "maintcheck: warning: --stack and --config choose and configure program runs; "
+                "no input is a Pulumi project, so they were not used.",
+                err=True,
+            )
         result = scan_documents(documents, settings, reader=FileLineReader(), baseline=baseline)
         if write_baseline is not None:
             count = baseline_mod.write_baseline(write_baseline, result.findings)

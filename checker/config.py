@@ -38,8 +38,45 @@ class Settings:
     origin: str | None = None
 
 
+def _dates_as_text(table: Mapping[str, Any]) -> dict[str, Any]:
+    """TOML has dates (``expires = 2027-06-30``); the schema sees them as ISO text."""
+    out = dict(table)
+    if isinstance(out.get("suppress"), list):
+        out["suppress"] = [
+            {k: v.isoformat() if isinstance(v, datetime.date) else v for k, v in item.items()}
+            if isinstance(item, Mapping)
+            else item
+            for item in out["suppress"]
+        ]
+    return out
+
+
+def _date(text: str, origin: str, index: int) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"{origin}: invalid at $.suppress[{index}].expires: {text!r} is not a date; "
+            "write it as YYYY-MM-DD, e.g. 2027-06-30."
+        ) from None
+
+
+def _known_rules(table: Mapping[str, Any], origin: str) -> None:
+    """Rule IDs named in the config must exist: a typo would silently do nothing."""
+    from checker.rules import RULES_BY_ID
+
+    for rule_id in table.get("severity", {}):
+        if rule_id not in RULES_BY_ID:
+            raise InputError(
+                f"{origin}: invalid at $.severity.{rule_id}: no rule {rule_id}; "
+                "`maintcheck rules` lists them."
+            )
+
+
 def _from_table(table: Mapping[str, Any], origin: str) -> Settings:
+    table = _dates_as_text(table)
     validate(table, "config", origin)
+    _known_rules(table, origin)
     options = RuleOptions(
         max_unavailable=float(table.get("max-unavailable", RuleOptions.max_unavailable)),
         workload_tag=table.get("workload-tag", RuleOptions.workload_tag),
@@ -50,10 +87,10 @@ def _from_table(table: Mapping[str, Any], origin: str) -> Settings:
             rule=item["rule"],
             resource=item["resource"],
             reason=item.get("reason", ""),
-            expires=datetime.date.fromisoformat(item["expires"]) if "expires" in item else None,
+            expires=_date(item["expires"], origin, index) if "expires" in item else None,
             origin=origin,
         )
-        for item in table.get("suppress", ())
+        for index, item in enumerate(table.get("suppress", ()))
     )
     return Settings(
         select=tuple(table.get("select", ())),

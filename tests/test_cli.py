@@ -133,3 +133,31 @@ def test_bad_config_exits_2_naming_file_and_path(
 def test_config_pairs_need_an_equals_sign(runner: CliRunner, export: Path) -> None:
     result = runner.invoke(cli, ["scan", str(export), "--config", "vmCount"])
     assert result.exit_code == 2 and "KEY=VALUE" in result.output
+
+
+def test_config_dates_toml_native_or_text_and_bad_ones(
+    runner: CliRunner, export: Path, tmp_path: Path
+) -> None:
+    cfg = tmp_path / "maintcheck.toml"
+    entry = '[[suppress]]\nrule = "MC101"\nresource = "lonely-*"\nreason = "migrating"\n'
+    cfg.write_text(entry + "expires = 2999-06-30\n")  # a TOML date
+    result = runner.invoke(cli, ["scan", str(export), "--select", "MC101", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert {f["suppressed"] for f in json.loads(result.output)["findings"]} == {"migrating"}
+    cfg.write_text(entry + 'expires = "2027-13-45"\n')
+    bad = runner.invoke(cli, ["scan", str(export)])
+    assert bad.exit_code == 2 and "$.suppress[0].expires" in bad.output and "YYYY-MM-DD" in bad.output
+    assert "internal error" not in bad.output
+
+
+def test_config_naming_a_rule_that_does_not_exist(runner: CliRunner, export: Path, tmp_path: Path) -> None:
+    (tmp_path / "maintcheck.toml").write_text('[severity]\nMC999 = "error"\n')
+    result = runner.invoke(cli, ["scan", str(export)])
+    assert result.exit_code == 2 and "no rule MC999" in result.output
+
+
+def test_select_matching_no_rule_and_stack_options_for_json_inputs(runner: CliRunner, export: Path) -> None:
+    none = runner.invoke(cli, ["scan", str(export), "--select", "MC9"])
+    assert none.exit_code == 2 and "no rule has this ID or prefix" in none.output
+    unused = runner.invoke(cli, ["scan", str(export), "--stack", "prod", "--select", "MC101"])
+    assert unused.exit_code == 1 and "they were not used" in unused.output
