@@ -45,12 +45,6 @@ DOC = RuleDoc(
 )
 
 
-def unresolved_vms(inv: Inventory, group: Resource) -> tuple[Resource, ...]:
-    """VMs that may be members of ``group`` but whose reference is unknown (see
-    Inventory.unknown_members)."""
-    return inv.unknown_members(group)
-
-
 def whole_number(value: Any) -> int | None:
     """An integer property that may arrive as ``3`` or ``3.0``; None for anything else."""
     if isinstance(value, bool):
@@ -90,9 +84,6 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
     for group in inv.of_kind(t.AVAILABILITY_SET):
         members = inv.members(group)
         if len(members) != 1:
-            continue
-        if unresolved_vms(inv, group):
-            yield RULE.skipped(group, "it has one known member, and VMs whose availability set is unknown")
             continue
         (member,) = members
         message = (

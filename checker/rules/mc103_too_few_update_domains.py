@@ -11,7 +11,7 @@ from checker.azure import types as t
 from checker.inventory import Inventory, Resource
 from checker.rules import snippets as s
 from checker.rules.base import Finding, Fix, PatchOp, Rule, RuleDoc, RuleOptions, Severity, Skipped
-from checker.rules.mc102_availability_set_single_member import unresolved_vms, whole_number
+from checker.rules.mc102_availability_set_single_member import whole_number
 from checker.values import UNKNOWN
 
 DEFAULT_UPDATE_DOMAINS = 5  # what Azure's tools pick when the property is unset
@@ -151,12 +151,6 @@ def _fix(group: Resource, inv: Inventory, vms: int, fix: Remedy, limit: float) -
     )
 
 
-def _verdict(vms: int, maybe: int, domains: int, limit: Fraction) -> bool | None:
-    """True/False when every possible member count agrees, else None (cannot judge)."""
-    verdicts = {too_few(n, domains, limit) for n in range(vms, vms + maybe + 1)}
-    return verdicts.pop() if len(verdicts) == 1 else None
-
-
 def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
     limit = Fraction(str(options.max_unavailable))
     for group in inv.of_kind(t.AVAILABILITY_SET):
@@ -171,11 +165,7 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
         if domains is None:
             yield RULE.skipped(group, f"platformUpdateDomainCount {raw!r} is not a whole number")
             continue
-        verdict = _verdict(vms, len(unresolved_vms(inv, group)), domains, limit)
-        if verdict is None:
-            yield RULE.skipped(group, "VMs whose availability set is unknown may be members")
-            continue
-        if verdict:
+        if too_few(vms, domains, limit):
             message = _message(group, vms, domains, raw is not None, options.max_unavailable)
             fix = _fix(group, inv, vms, remedy(vms, limit), options.max_unavailable)
             yield RULE.finding(group, message, [fix])
