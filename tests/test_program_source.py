@@ -479,3 +479,13 @@ def test_cli_errors_exit_2_without_our_traceback(args: list[str], expected: str)
     assert proc.stderr.startswith("maintcheck: error: ")
     assert expected in proc.stderr
     assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_required_keys_pulumi_yaml_does_not_declare_get_placeholders_and_warnings() -> None:
+    (doc,) = load("undeclared")
+    vms = [r for r in doc.resources if r.type == "azure-native:compute:VirtualMachine"]
+    assert [v.inputs["hardwareProfile"]["vmSize"] for v in vms] == ["placeholder"]  # vmCount -> 1
+    joined = "\n".join(doc.warnings)
+    for key in ("undeclared:vmSize", "undeclared:vmCount", "undeclared:adminPassword"):
+        assert f"requires config `{key}`, which is not set" in joined
+    assert normalize(vms[0].inputs)["osProfile"]["adminPassword"] is SECRET

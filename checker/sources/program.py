@@ -254,6 +254,11 @@ def _document(run: Run, result: Mapping[str, Any], notes: Sequence[str]) -> Docu
     if status == "error":
         raise InputError(_program_error(run, error))
     warnings = [*notes, *run.config.warnings]
+    warnings.extend(
+        f"{run.label}: the program requires config `{key}`, which is not set; it ran with a "
+        f"placeholder value (set it with --config {key}=VALUE or in the stack file)."
+        for key in result.get("missing_config") or ()
+    )
     incomplete = status == "apply-error"
     records = sorted(result.get("resources") or [], key=lambda r: str(r.get("urn")))
     if incomplete:

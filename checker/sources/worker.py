@@ -342,6 +342,41 @@ def _sdk_version(pulumi: Any) -> str:
         return str(getattr(pulumi, "__version__", ""))
 
 
+# Values a required key that nobody set gets, by ``Config.require*`` method.
+_MISSING_PLACEHOLDERS: dict[str, JSON] = {
+    "": "placeholder",
+    "_bool": False,
+    "_int": 1,
+    "_float": 1.0,
+    "_object": {},
+}
+
+
+def placeholder_missing_config(pulumi: Any, missing: list[str]) -> None:
+    """Make ``Config.require*`` answer a key that nobody set with a placeholder, noting the
+    key in ``missing``: programs rarely declare in Pulumi.yaml every key they require, and a
+    scan should still see their resources (the source warns about each key)."""
+    config_class = pulumi.Config
+    for suffix, value in _MISSING_PLACEHOLDERS.items():
+        for secret in (False, True):
+            name = f"require{'_secret' if secret else ''}{suffix}"
+            original = getattr(config_class, name, None)
+            if original is None:
+                continue
+
+            def patched(self: Any, key: str, *args: Any, _original: Any = original,
+                        _value: JSON = value, _secret: bool = secret, **kwargs: Any) -> Any:
+                try:
+                    return _original(self, key, *args, **kwargs)
+                except pulumi.ConfigMissingError:
+                    full_key = self.full_key(key)
+                    if full_key not in missing:
+                        missing.append(full_key)
+                    return pulumi.Output.secret(_value) if _secret else _value
+
+            setattr(config_class, name, patched)
+
+
 def run(job: dict[str, JSON]) -> dict[str, JSON]:
     import pulumi
     from pulumi.runtime import mocks as pm
@@ -350,6 +385,8 @@ def run(job: dict[str, JSON]) -> dict[str, JSON]:
 
     naming = Naming(job)
     capture = Capture(job)
+    missing_config: list[str] = []
+    placeholder_missing_config(pulumi, missing_config)
     mocks, monitor_class = build_mocks(job, capture, naming)
     monitor = monitor_class(mocks)
     try:
@@ -381,6 +418,7 @@ def run(job: dict[str, JSON]) -> dict[str, JSON]:
             result["status"] = "apply-error" if state["body_done"] else "error"
             result["error"] = _describe(exc, capture.project_dir)
     result["resources"] = capture.records
+    result["missing_config"] = list(missing_config)
     return result
 
 
