@@ -292,7 +292,7 @@ def test_uv_toolchain_uses_dot_venv(tmp_path: Path) -> None:
 def test_invoke_answers() -> None:
     job = {"subscription": SUBSCRIPTION, "tenant": "t", "client": "c", "object": "o",
            "project": "p", "stack": "s", "project_dir": str(FIX),
-           "arm_types": dict(t.ARM_TYPES), "name_properties": dict(t.NAME_PROPERTIES)}
+           "types_module": t.__file__}
     naming, capture = Naming(job), Capture(job)
     client = answer_invoke(job, capture, naming, "azure-native:authorization:getClientConfig", {})
     assert client == {"subscriptionId": SUBSCRIPTION, "tenantId": "t", "clientId": "c", "objectId": "o"}
@@ -305,8 +305,7 @@ def test_invoke_answers() -> None:
 
 
 def test_arm_ids_of_nested_and_unlisted_types() -> None:
-    job = {"subscription": SUBSCRIPTION, "arm_types": dict(t.ARM_TYPES),
-           "name_properties": dict(t.NAME_PROPERTIES)}
+    job = {"subscription": SUBSCRIPTION, "types_module": t.__file__}
     naming = Naming(job)
     rg = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/"
     subnet = naming.arm_id("azure-native:network:Subnet", "sn",

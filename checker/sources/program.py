@@ -170,8 +170,7 @@ def _job(run: Run) -> dict[str, Any]:
         "tenant": TENANT,
         "client": CLIENT,
         "object": OBJECT,
-        "arm_types": dict(t.ARM_TYPES),
-        "name_properties": dict(t.NAME_PROPERTIES),
+        "types_module": str(Path(t.__file__).resolve()),
     }
 
 

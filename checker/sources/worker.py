@@ -23,23 +23,27 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import runpy
 import sys
 import traceback
 from typing import Any
 
 JSON = Any  # JSON-like data: dicts, lists, strings, numbers
-_VERSION = re.compile(r"/v\d+[0-9a-z_]*$")
 _STACK_TYPE = "pulumi:pulumi:Stack"
 
 
-def kind_of(type_token: str) -> str:
-    """``azure-native:compute/v20240701:VirtualMachine`` -> ``compute:VirtualMachine``."""
-    parts = type_token.split(":")
-    if len(parts) != 3 or not parts[0].startswith("azure-native"):
-        return type_token
-    return _VERSION.sub("", parts[1]) + ":" + parts[2]
+def load_types(path: str) -> Any:
+    """maintcheck's ``checker/azure/types.py`` (type tokens, kinds, ARM types), loaded by path:
+    the project's interpreter may not have maintcheck installed, and that module needs only
+    the standard library."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("maintcheck_azure_types", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _lower_first(text: str) -> str:
@@ -65,16 +69,18 @@ def _segment(kind: str | None, arm_type: str) -> str:
 
 
 class Naming:
-    """ARM ids and Azure names of mocked resources, from the tables the job carries."""
+    """ARM ids and Azure names of mocked resources, from maintcheck's own type tables."""
 
     def __init__(self, job: dict[str, JSON]) -> None:
         self.sub = str(job["subscription"])
-        self.arm_types: dict[str, str] = job.get("arm_types") or {}
-        self.name_props: dict[str, str] = job.get("name_properties") or {}
+        types = load_types(str(job["types_module"]))
+        self.kind_of = types.kind_of
+        self.arm_types: dict[str, str] = dict(types.ARM_TYPES)
+        self.name_props: dict[str, str] = dict(types.NAME_PROPERTIES)
         self.kind_of_arm = {arm: kind for kind, arm in self.arm_types.items()}
 
     def azure_name(self, type_token: str, logical: str, inputs: dict[str, JSON]) -> str:
-        prop = self.name_props.get(kind_of(type_token))
+        prop = self.name_props.get(self.kind_of(type_token))
         value = inputs.get(prop) if prop else None
         return str(value) if isinstance(value, str) and value else logical
 
@@ -82,7 +88,7 @@ class Naming:
         self, type_token: str, inputs: dict[str, JSON], name: str
     ) -> tuple[str, list[tuple[str, str]]]:
         """[(ARM type segment, name), ...] for the part of the id after ``providers/NS/``."""
-        kind = kind_of(type_token)
+        kind = self.kind_of(type_token)
         module, _, short = kind.partition(":")
         namespace = "Microsoft." + module[:1].upper() + module[1:]
         arm = self.arm_types.get(kind)
@@ -104,7 +110,7 @@ class Naming:
     def arm_id(self, type_token: str, logical: str, inputs: dict[str, JSON]) -> str:
         name = self.azure_name(type_token, logical, inputs)
         base = "/subscriptions/" + self.sub
-        if kind_of(type_token) == "resources:ResourceGroup":
+        if self.kind_of(type_token) == "resources:ResourceGroup":
             return base + "/resourceGroups/" + name
         namespace, segs = self._segments(type_token, inputs, name)
         group = inputs.get("resourceGroupName")
@@ -257,7 +263,7 @@ def build_mocks(job: dict[str, JSON], capture: Capture, naming: Naming) -> tuple
             outputs = dict(inputs)
             outputs.setdefault("name", name)
             outputs["id"] = res_id
-            capture.states[(kind_of(args.typ), name)] = outputs
+            capture.states[(naming.kind_of(args.typ), name)] = outputs
             return res_id, outputs
 
         def call(self, args: Any) -> dict[str, JSON]:
@@ -286,7 +292,7 @@ def answer_invoke(
     job: dict[str, JSON], capture: Capture, naming: Naming, token: str, args: dict[str, JSON]
 ) -> dict[str, JSON]:
     """Placeholders for invokes: client config ids; a declared resource for its own get*."""
-    kind = kind_of(token)
+    kind = naming.kind_of(token)
     if kind == "authorization:getClientConfig":
         return {
             "subscriptionId": job["subscription"],
