@@ -18,6 +18,7 @@ from checker.values import UNKNOWN, get_path, normalize
 
 Ref = Any  # Resource | UNKNOWN | None: see Inventory.ref
 T = TypeVar("T")
+_MISSING: Any = object()
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,11 @@ class Resource:
 
     def get(self, path: str, default: Any = None) -> Any:
         """A judged property by dotted path; UNKNOWN propagates (see values.get_path)."""
-        return get_path(self.props, path, default)
+        head, dot, rest = path.partition(".")
+        value = self.props.get(head, _MISSING)
+        if value is _MISSING:
+            return default
+        return get_path(value, rest, default) if dot else value
 
     @property
     def tags(self) -> Mapping[str, Any]:
@@ -139,7 +144,12 @@ def _merge(given: Any, out: Any) -> Any:
     """Outputs where they are known, else inputs, recursively for objects."""
     if out is None or out is UNKNOWN:
         return given if given is not None else out
-    if isinstance(out, Mapping) and isinstance(given, Mapping):
+    kind = type(out)
+    if kind is str or kind is list or kind is int or kind is bool or kind is float:
+        return out  # the common leaves, without the abstract Mapping checks below
+    if (kind is dict or isinstance(out, Mapping)) and (
+        type(given) is dict or (given is not None and isinstance(given, Mapping))
+    ):
         merged = dict(given)
         for key, value in out.items():
             merged[key] = _merge(given.get(key), value)
@@ -169,10 +179,9 @@ class Properties(Mapping[str, Any]):
         return self._load(key)
 
     def get(self, key: str, default: Any = None) -> Any:
-        try:
-            return self._cache[key]
-        except KeyError:
-            pass
+        value = self._cache.get(key, _MISSING)
+        if value is not _MISSING:
+            return value
         if key not in self._inputs and key not in self._outputs:
             return default
         return self._load(key)

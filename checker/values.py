@@ -98,7 +98,7 @@ def normalize(value: Any, key: str = "") -> Any:
                 return SECRET
             if sig == RESOURCE_REF_SIG:
                 return normalize(value.get("id", UNKNOWN))
-        return {k: normalize(v, k) for k, v in value.items()}
+        return _normalize_items(value)
     if kind is list:
         return [normalize(v) for v in value]
     if kind is int or kind is bool or value is None:
@@ -115,6 +115,23 @@ def normalize(value: Any, key: str = "") -> Any:
         if isinstance(value, base):
             return normalize(base(value), key)
     return str(value)
+
+
+_SPECIAL_STRINGS: Final = UNKNOWN_SENTINELS | {"[secret]"}
+
+
+def _normalize_items(value: dict[Any, Any]) -> dict[Any, Any]:
+    """``{k: normalize(v, k) for k, v in value.items()}``, with plain leaves inline."""
+    out: dict[Any, Any] = {}
+    for k, v in value.items():
+        kind = type(v)
+        if v is None:
+            out[k] = None
+        elif (kind is str and v not in _SPECIAL_STRINGS) or kind is int or kind is bool:
+            out[k] = SECRET if k and is_credential_key(k) else v
+        else:
+            out[k] = normalize(v, k)
+    return out
 
 
 def is_known(value: Any) -> bool:
