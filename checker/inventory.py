@@ -216,12 +216,12 @@ def _provider_urn(ref: str | None) -> str | None:
     return ref
 
 
-def _resource(raw: RawResource, doc: Document) -> Resource:
+def _resource(raw: RawResource, doc: Document, kind: str) -> Resource:
     stack, project, _type, name = parse_urn(raw.urn)
     return Resource(
         urn=raw.urn,
         type=raw.type,
-        kind=t.kind_of(raw.type),
+        kind=kind,
         name=name,
         stack=stack or doc.stack,
         project=project or doc.project,
@@ -273,8 +273,9 @@ class Inventory:
             self._by_urn[res.urn] = res
             self._by_kind[res.kind].append(res)
             if isinstance(res.id, str) and res.id:
-                self._by_id[(res.stack, res.id.lower())] = res
-                self._by_id_any.setdefault(res.id.lower(), res)
+                low = res.id.lower()
+                self._by_id[(res.stack, low)] = res
+                self._by_id_any.setdefault(low, res)
             arm = t.ARM_TYPES.get(res.kind)
             if arm:
                 self._by_arm_name.setdefault((res.stack, arm, azure_name(res).lower()), res)
@@ -289,9 +290,14 @@ class Inventory:
     def build(cls, documents: Iterable[Document], workload_tag: str = "workload") -> Inventory:
         resources: list[Resource] = []
         configs: dict[tuple[str, str], Mapping[str, Any]] = {}
+        kinds: dict[str, str] = {}  # type token -> kind, worked out once per token
         for doc in documents:
             configs[(doc.stack, doc.project)] = doc.config
-            resources.extend(_resource(raw, doc) for raw in doc.resources)
+            for raw in doc.resources:
+                kind = kinds.get(raw.type)
+                if kind is None:
+                    kind = kinds[raw.type] = t.kind_of(raw.type)
+                resources.append(_resource(raw, doc, kind))
         return cls(resources, configs, workload_tag)
 
     # -- lookups -------------------------------------------------------------------------
@@ -469,14 +475,16 @@ class Inventory:
         return result
 
     def _index_workloads(self) -> dict[Resource, Workload]:
-        groups: dict[str, tuple[str, str, list[Resource], list[Resource]]] = {}
+        # Sets are kept in a dict (insertion-ordered, O(1) membership): one workload tag can
+        # span thousands of sets.
+        groups: dict[str, tuple[str, str, list[Resource], dict[Resource, None]]] = {}
         for res in self.of_kind(t.VM) + self.of_kind(t.SCALE_SET):
             key, label, basis, group = self._workload_key(res)
-            entry = groups.setdefault(key, (label, basis, [], []))
+            entry = groups.setdefault(key, (label, basis, [], {}))
             if res.kind == t.VM:
                 entry[2].append(res)
-            if isinstance(group, Resource) and group not in entry[3]:
-                entry[3].append(group)
+            if isinstance(group, Resource):
+                entry[3].setdefault(group)
         index: dict[Resource, Workload] = {}
         for key, (label, basis, vms, sets) in groups.items():
             wl = Workload(key, label, basis, tuple(vms), tuple(sets))
