@@ -97,6 +97,11 @@ class LazyProperties(Mapping[str, Any]):
             raise KeyError(key)
         return self._convert(self._raw[key])
 
+    def get(self, key: str, default: Any = None) -> Any:
+        if key not in self.keys_present:
+            return default
+        return self._convert(self._raw[key])
+
     def __contains__(self, key: object) -> bool:
         return key in self.keys_present
 
