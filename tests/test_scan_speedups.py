@@ -1,60 +1,21 @@
-"""What the scan's speed-ups must not change: indented JSON text, per-inventory memos, the
-garbage collector's state, and workload membership across many sets."""
+"""What the scan's speed-ups must not change: per-inventory memos, the garbage collector's
+state, and workload membership across many sets."""
 
 from __future__ import annotations
 
-import enum
 import gc
-import json
 from typing import Any
 
 import pytest
 
 from checker.engine import collector_paused
 from checker.inventory import Inventory
-from checker.report.jsontext import dumps_indented
 from checker.rules import network as net
 from tests.builders import StackBuilder, inventory
 
 VM = "azure-native:compute:VirtualMachine"
 AS = "azure-native:compute:AvailabilitySet"
 NIC = "azure-native:network:NetworkInterface"
-
-class _Text(str):
-    pass
-
-
-class _Number(enum.IntEnum):
-    ONE = 1
-
-
-DOCUMENTS: list[Any] = [
-    {},
-    [],
-    None,
-    "plain",
-    {"a": [], "b": {}, "c": [[], [{}]], "d": (1, 2)},
-    {"quote\"s": "back\\slash\nnewline\ttab", "ctl": "\x00\x1f", "uni": "é ☃ 😀"},
-    {"numbers": [0, -1, 10**30, 1.5, -0.0, 1e-300, 2.0, 1e300], "flags": [True, False, None]},
-    {"nested": {"deeper": {"deepest": [1, {"x": "y"}]}}, "after": 1},
-    # Values the writer hands to json.dumps: non-finite floats, non-str keys, subclasses.
-    {"nan": float("nan"), "inf": [float("inf"), float("-inf")]},
-    {1: "int key", False: "bool key", None: "null key", 2.5: "float key"},
-    {"str subclass": _Text("text"), "int subclass": _Number.ONE, _Text("key"): 1},
-]
-
-
-@pytest.mark.parametrize("ensure_ascii", [True, False])
-@pytest.mark.parametrize("document", DOCUMENTS, ids=range(len(DOCUMENTS)))
-def test_indented_json_is_byte_identical_to_json_dumps(document: Any, ensure_ascii: bool) -> None:
-    expected = json.dumps(document, indent=2, ensure_ascii=ensure_ascii)
-    assert dumps_indented(document, ensure_ascii=ensure_ascii) == expected
-
-
-def test_indented_json_raises_as_json_dumps_does_for_what_json_cannot_encode() -> None:
-    with pytest.raises(TypeError):
-        dumps_indented({"a": {1, 2}})
-
 
 def test_collector_is_paused_inside_and_restored_after() -> None:
     assert gc.isenabled()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from checker.engine import ScanResult, collector_paused
 from checker.report.base import counts, location
-from checker.report.jsontext import dumps_indented
 from checker.rules.base import Finding, Fix
 from checker.values import redact
 
@@ -60,4 +60,4 @@ class JsonFormat:
 
     def render(self, result: ScanResult) -> str:
         with collector_paused():
-            return dumps_indented(report_json(result)) + "\n"
+            return json.dumps(report_json(result), indent=2) + "\n"

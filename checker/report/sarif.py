@@ -8,6 +8,7 @@ concrete text edits of the artifact, and a property patch on a constructor call 
 
 from __future__ import annotations
 
+import json
 import posixpath
 from typing import Any
 from urllib.parse import quote
@@ -17,7 +18,6 @@ from checker.baseline import fingerprint
 from checker.engine import ScanResult, collector_paused
 from checker.report.base import Location, counts, location
 from checker.report.json import fix_json
-from checker.report.jsontext import dumps_indented
 from checker.rules import ALL_RULES
 from checker.rules.base import Finding, Rule, Severity
 
@@ -158,4 +158,4 @@ class SarifFormat:
 
     def render(self, result: ScanResult) -> str:
         with collector_paused():
-            return dumps_indented(report_sarif(result), ensure_ascii=False) + "\n"
+            return json.dumps(report_sarif(result), indent=2, ensure_ascii=False) + "\n"
