@@ -354,13 +354,25 @@ class Inventory:
         found = (self._by_urn.get(u) for u in urns)
         return [r for r in found if r is not None and r.kind in wanted]
 
-    def refs(self, res: Resource, via: str, values: Sequence[Any], kinds: Iterable[str]) -> list[Ref]:
+    def refs(
+        self,
+        res: Resource,
+        via: str,
+        values: Sequence[Any],
+        kinds: Iterable[str],
+        *,
+        any_order: bool = False,
+    ) -> list[Ref]:
         """Resolve reference ``values`` (ids or ``{id: ...}`` objects) held under the top-level
         property ``via``. Returns one entry per value: a Resource, or UNKNOWN when it cannot be
-        resolved to a scanned resource (unknown, or a resource outside the scan)."""
+        resolved to a scanned resource (unknown, or a resource outside the scan).
+
+        Unknown values are matched with the property dependencies of ``via`` (of ``kinds``)
+        that no value resolves to. One unknown value and one such dependency match; several
+        match pairwise only with ``any_order`` (the caller needs the set of targets, not which
+        value names which): the engine does not promise the dependencies' order."""
         kinds = tuple(kinds)
         ids = [v.get("id", UNKNOWN) if isinstance(v, Mapping) else v for v in values]
-        candidates = self.dependency_candidates(res, via, kinds)
         out: list[Ref] = []
         for value in ids:
             if isinstance(value, str) and value:
@@ -368,12 +380,12 @@ class Inventory:
             else:
                 out.append(UNKNOWN)
         unresolved = [i for i, r in enumerate(out) if r is UNKNOWN]
-        spare = [c for c in candidates if c not in out]
-        if unresolved and len(spare) == len(unresolved):
+        if not unresolved:
+            return out
+        spare = [c for c in self.dependency_candidates(res, via, kinds) if c not in out]
+        if len(spare) == len(unresolved) and (len(spare) == 1 or any_order):
             for i, cand in zip(unresolved, spare, strict=True):
                 out[i] = cand
-        elif len(ids) == 1 and len(candidates) == 1 and out[0] is UNKNOWN:
-            out[0] = candidates[0]
         return out
 
     def ref(self, res: Resource, path: str, kinds: Iterable[str]) -> Ref:

@@ -125,3 +125,26 @@ def test_kinds_of_versioned_tokens() -> None:
     assert t.kind_of("azure-native:network/v20230201preview:NetworkInterface") == t.NIC
     assert t.kind_of("pulumi:providers:azure-native") == t.PROVIDER
     assert t.kind_of("aws:ec2:Instance") == "aws:ec2:Instance"
+
+
+def test_several_unknown_references_match_dependencies_only_in_any_order() -> None:
+    s = StackBuilder()
+    a = s.add("azure-native:network:Subnet", "sa", {}, id=None)
+    b = s.add("azure-native:network:Subnet", "sb", {}, id=None)
+    nic = s.add(
+        "azure-native:network:NetworkInterface",
+        "nic",
+        {"ipConfigurations": [{"subnet": {"id": UNKNOWN_STR}}, {"subnet": {"id": UNKNOWN_STR}}]},
+        deps={"ipConfigurations": [b, a]},  # the engine does not promise this order
+        id=None,
+    )
+    inv = inventory(s)
+    res = inv.get(nic.urn)
+    assert res is not None
+    values = [{"id": UNKNOWN}, {"id": UNKNOWN}]
+    # which subnet belongs to which ip configuration cannot be told: no guess
+    assert inv.refs(res, "ipConfigurations", values, [t.SUBNET]) == [UNKNOWN, UNKNOWN]
+    both = inv.refs(res, "ipConfigurations", values, [t.SUBNET], any_order=True)
+    assert {r.name for r in both} == {"sa", "sb"}
+    # one unknown value but two candidates: still no guess
+    assert inv.refs(res, "ipConfigurations", values[:1], [t.SUBNET]) == [UNKNOWN]

@@ -74,7 +74,7 @@ def vm_nics(inv: Inventory, vm: Resource) -> Any:
         return UNKNOWN
     if not nics:
         return []
-    return inv.refs(vm, "networkProfile", nics, [t.NIC])
+    return inv.refs(vm, "networkProfile", nics, [t.NIC], any_order=True)
 
 
 def _config_name(config: Any, index: int) -> str:
