@@ -107,7 +107,7 @@ class Workload:
 
     key: str
     label: str
-    basis: str  # "tag", "set" or "vm"
+    basis: str  # "tag", "set", "vm", or "unknown" (its workload tag is not known)
     vms: tuple[Resource, ...]
     sets: tuple[Resource, ...]
 
@@ -281,7 +281,6 @@ class Inventory:
                 self._by_arm_name.setdefault((res.stack, arm, azure_name(res).lower()), res)
         self._resolved: dict[tuple[str, str, tuple[str, ...]], Ref] = {}
         self._memo: dict[Hashable, Any] = {}
-        self._unknown_members: dict[tuple[str, str, str], list[Resource]] = defaultdict(list)
         self._vm_sets: dict[Resource, Ref] = {}
         self._members = self._index_members()
         self._workloads = self._index_workloads()
@@ -436,8 +435,8 @@ class Inventory:
             loc = provider.props.get("location")
             if isinstance(loc, str) and loc:
                 return normalize_location(loc)
-            if not provider.name.startswith("default"):
-                return UNKNOWN  # explicit providers do not read stack config
+        if res.provider and not parse_urn(res.provider)[3].startswith("default"):
+            return UNKNOWN  # explicit providers (in the scan or not) do not read stack config
         loc = self.config(res, "azure-native:location")
         if isinstance(loc, str) and loc:
             return normalize_location(loc)
@@ -455,19 +454,10 @@ class Inventory:
                     members[target].append(vm)
                     if not isinstance(found, Resource):
                         found = target
-                elif target is UNKNOWN:
-                    if found is None:
-                        found = UNKNOWN
-                    if get_path(vm.props, f"{path}.id") is UNKNOWN:
-                        self._unknown_members[(vm.stack, vm.project, kind)].append(vm)
+                elif target is UNKNOWN and found is None:
+                    found = UNKNOWN
             self._vm_sets[vm] = found
         return members
-
-    def unknown_members(self, group: Resource) -> tuple[Resource, ...]:
-        """VMs of ``group``'s stack whose set reference (of ``group``'s kind) is an unknown
-        value that nothing resolves: any of them may belong to ``group``. A concrete id of a
-        set outside the scan is not counted: it names another set."""
-        return tuple(self._unknown_members.get((group.stack, group.project, group.kind), ()))
 
     def members(self, group: Resource) -> tuple[Resource, ...]:
         """The scanned VMs whose availability set / scale set resolves to ``group``."""
@@ -504,13 +494,26 @@ class Inventory:
                 index[res] = wl
         return index
 
+    def _tag(self, res: Resource) -> Any:
+        """The workload tag's value: a string, None, or UNKNOWN (the tag or all tags unknown)."""
+        tags = res.props.get("tags")
+        if tags is UNKNOWN:
+            return UNKNOWN
+        return tags.get(self._workload_tag) if isinstance(tags, Mapping) else None
+
     def _workload_key(self, res: Resource) -> tuple[str, str, str, Ref]:
-        tag = res.tags.get(self._workload_tag)
+        """(key, label, basis, set). Basis ``unknown`` when the workload tag is not known yet:
+        the VM could belong to any workload, so rules over workloads do not judge it."""
+        tag = self._tag(res)
         group: Ref = res if res.kind == t.SCALE_SET else self.vm_set(res)
+        if tag is UNKNOWN:
+            return f"unknown:{res.urn}", res.name, "unknown", group
         if isinstance(tag, str) and tag:
             return f"tag:{tag}", tag, "tag", group
         if isinstance(group, Resource):
-            set_tag = group.tags.get(self._workload_tag)
+            set_tag = self._tag(group)
+            if set_tag is UNKNOWN:
+                return f"unknown:{res.urn}", res.name, "unknown", group
             if isinstance(set_tag, str) and set_tag:
                 return f"tag:{set_tag}", set_tag, "tag", group
             return f"set:{group.project}/{group.name}", group.name, "set", group

@@ -148,3 +148,14 @@ def test_several_unknown_references_match_dependencies_only_in_any_order() -> No
     assert {r.name for r in both} == {"sa", "sb"}
     # one unknown value but two candidates: still no guess
     assert inv.refs(res, "ipConfigurations", values[:1], [t.SUBNET]) == [UNKNOWN]
+
+
+def test_explicit_provider_outside_the_scan_does_not_read_stack_config() -> None:
+    s = StackBuilder(config={"azure-native:location": "eastus"})
+    vm = s.add(VM, "vm", {}, id=None)
+    vm.record["provider"] = "urn:pulumi:dev::app::pulumi:providers:azure-native::westprov::id-1"
+    default = s.add(VM, "vm2", {}, id=None)
+    default.record["provider"] = "urn:pulumi:dev::app::pulumi:providers:azure-native::default_3_29_0::x"
+    inv = inventory(s)
+    assert inv.location(inv.get(vm.urn)) is UNKNOWN  # type: ignore[arg-type]
+    assert inv.location(inv.get(default.urn)) == "eastus"  # type: ignore[arg-type]

@@ -86,3 +86,11 @@ def test_unknown_set_or_set_outside_the_scan_is_skipped_not_judged() -> None:
     findings, skipped = run(s)
     assert findings == []
     assert sorted(x.resource.name for x in skipped) == ["outside", "unknown-set", "unknown-zones"]
+
+
+def test_unknown_workload_tag_is_skipped_not_judged() -> None:
+    s = StackBuilder(config={"azure-native:location": "eastus"})
+    s.add(VM, "a", {"zones": ["1"], "tags": {"workload": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}})
+    s.add(VM, "b", {"zones": ["2"], "tags": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"})
+    findings, skipped = run(s)
+    assert findings == [] and sorted(x.resource.name for x in skipped) == ["a", "b"]

@@ -158,6 +158,9 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
         if group is not None:
             continue
         workload = inv.workload(vm)
+        if workload.basis == "unknown":
+            yield RULE.skipped(vm, "its workload tag is not known, so its workload's zones are not")
+            continue
         placed = _zone_placements(inv, workload.vms)
         if not isinstance(placed, set):
             yield RULE.skipped(vm, "the zones (or regions) of its workload are not known")

@@ -47,11 +47,13 @@ def anchor(workload: Workload) -> Resource:
 
 
 def placements(inv: Inventory, rule: Rule) -> Iterator[Placement | Skipped]:
-    """The placement of every workload of the scan, or ``rule``'s Skipped for a workload with
-    a member whose location cannot be resolved (the region rules never guess)."""
+    """The placement of every workload of the scan, or ``rule``'s Skipped for a workload whose
+    tag, or a member's location, cannot be resolved (the region rules never guess)."""
     for workload in inv.workloads():
         plc = placement(inv, workload)
-        if plc.unknown:
+        if workload.basis == "unknown":
+            yield rule.skipped(plc.anchor, "its workload tag is not known")
+        elif plc.unknown:
             names = ", ".join(repr(r.name) for r in plc.unknown)
             yield rule.skipped(plc.anchor, f"the location of {names} is not known")
         else:
