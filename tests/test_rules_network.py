@@ -256,7 +256,7 @@ def test_mc201_and_mc202_inline_nic_configurations_of_a_vm() -> None:
         {"op": "add", "path": f"{pointer}/sku/name", "value": "Standard"},
         {"op": "add", "path": f"{pointer}/publicIPAllocationMethod", "value": "Static"},
     ]
-    assert fix.replacement is True
+    assert fix.replacement is False  # the VM stays; Azure recreates only its public IP
 
 
 # -- MC202 -----------------------------------------------------------------------------------

@@ -130,10 +130,13 @@ def _inline_fix(cfg: net.IpConfig, pointer: str, props: Mapping[str, Any]) -> Fi
         ]
     )
     return Fix(
-        title=_TITLE.format(replace=" (the public IP is recreated, so its address changes once)"),
+        title=_TITLE.format(
+            replace=" (the VM is updated in place; Azure recreates its public IP, so the address "
+            "changes once)"
+        ),
         patch=_patch(cfg.vm.inputs, pointer),
         snippet=snippet,
-        replacement=True,
+        replacement=False,  # the finding is on the VM, which stays; only the public IP is new
     )
 
 
