@@ -238,12 +238,23 @@ def _resource(raw: RawResource, doc: Document, kind: str) -> Resource:
     )
 
 
-def azure_name(res: Resource) -> str:
-    """The resource's name in Azure: output ``name``, else its name input, else logical name."""
+def azure_name(res: Resource) -> Any:
+    """The resource's name in Azure: output ``name``, else its name input (``vmName``...),
+    else its logical name (Pulumi auto-names from it); UNKNOWN when the name input is not
+    known yet."""
     name = res.props.get("name") if res.kind != t.VM_EXTENSION else None
-    if not isinstance(name, str):
-        prop = t.NAME_PROPERTIES.get(res.kind)
-        name = res.props.get(prop) if prop else None
+    if isinstance(name, str) and name:
+        return name
+    prop = t.NAME_PROPERTIES.get(res.kind)
+    value = res.props.get(prop) if prop else None
+    if isinstance(value, str) and value:
+        return value
+    return UNKNOWN if value is UNKNOWN else res.name
+
+
+def name_or_logical(res: Resource) -> str:
+    """:func:`azure_name`, or the logical name while the Azure name is not known."""
+    name = azure_name(res)
     return name if isinstance(name, str) else res.name
 
 
@@ -278,7 +289,9 @@ class Inventory:
                 self._by_id_any.setdefault(low, res)
             arm = t.ARM_TYPES.get(res.kind)
             if arm:
-                self._by_arm_name.setdefault((res.stack, arm, azure_name(res).lower()), res)
+                name = azure_name(res)
+                if isinstance(name, str):
+                    self._by_arm_name.setdefault((res.stack, arm, name.lower()), res)
         self._resolved: dict[tuple[str, str, tuple[str, ...]], Ref] = {}
         self._memo: dict[Hashable, Any] = {}
         self._vm_sets: dict[Resource, Ref] = {}

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from checker.azure import types as t
+from checker.azure.locations import normalize_location
 from checker.azure.vm_sizes import is_isolated
-from checker.inventory import Inventory, Resource
+from checker.inventory import Inventory, Resource, azure_name
 from checker.values import UNKNOWN, is_known
 
 Tri = Any  # True | False | UNKNOWN
@@ -109,18 +110,6 @@ def sensitive_reasons(res: Resource, tag: str) -> tuple[list[str], bool]:
 
 
 # -- matching an assignment's target ---------------------------------------------------------
-
-
-def azure_name(res: Resource) -> Any:
-    """The resource's Azure name; UNKNOWN when the name property is not known yet."""
-    name = res.props.get("name")
-    if isinstance(name, str) and name:
-        return name
-    prop = t.NAME_PROPERTIES.get(res.kind)
-    value = res.props.get(prop) if prop else None
-    if isinstance(value, str) and value:
-        return value
-    return UNKNOWN if value is UNKNOWN else res.name
 
 
 def _deps(inv: Inventory, res: Resource, prop: str) -> list[Resource]:
@@ -290,10 +279,6 @@ def _in_list(values: Any, actual: Any, canon: Any = str.lower) -> Tri:
     return any3(hits)
 
 
-def _location_key(value: str) -> str:
-    return "".join(value.split()).lower()
-
-
 def _group_key(value: str) -> str:
     return value.rstrip("/").rsplit("/", 1)[-1].lower()  # a name, or a resource group id
 
@@ -353,7 +338,7 @@ def filter_matches(inv: Inventory, flt: Any, vm: Resource) -> Tri:
     return all3(
         (
             _in_list(flt.get("resourceTypes"), "Microsoft.Compute/virtualMachines"),
-            _in_list(flt.get("locations"), inv.location(vm), _location_key),
+            _in_list(flt.get("locations"), inv.location(vm), normalize_location),
             _in_list(flt.get("resourceGroups"), _group_name(inv, vm), _group_key),
             _in_list(flt.get("osTypes"), os_type(vm)),
             _tags_match(flt.get("tagSettings"), vm),

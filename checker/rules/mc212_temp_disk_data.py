@@ -8,7 +8,7 @@ from typing import Any
 
 from checker.azure import types as t
 from checker.azure.vm_sizes import TempDisk, temp_disk
-from checker.inventory import Inventory, Resource, azure_name
+from checker.inventory import Inventory, Resource, name_or_logical
 from checker.rules import snippets as s
 from checker.rules.base import Finding, Fix, PatchOp, Rule, RuleDoc, RuleOptions, Severity, Skipped
 from checker.rules.scripts import Hit, Script, decode, temp_disk_hits
@@ -130,7 +130,7 @@ def _extension_index(inv: Inventory) -> dict[Resource, list[Resource]]:
         extensions = inv.of_kind(kind)
         by_name: dict[tuple[str, str], list[Resource]] = {}
         for res in inv.of_kind(owner_kind) if extensions else ():
-            by_name.setdefault((res.stack, azure_name(res).lower()), []).append(res)
+            by_name.setdefault((res.stack, name_or_logical(res).lower()), []).append(res)
         for ext in extensions:
             owner = _owner(inv, ext, prop, owner_kind, by_name)
             if owner is not None:

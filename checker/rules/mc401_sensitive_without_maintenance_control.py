@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checker.azure import types as t
-from checker.inventory import Inventory, Resource
+from checker.inventory import Inventory, Resource, name_or_logical
 from checker.rules import maintenance as m
 from checker.rules import snippets as s
 from checker.rules.base import Finding, Fix, Rule, RuleDoc, RuleOptions, Severity, Skipped
@@ -44,11 +44,6 @@ DOC = RuleDoc(
 )
 
 
-def _name(res: Resource) -> str:
-    name = m.azure_name(res)
-    return name if isinstance(name, str) else res.name
-
-
 def _configuration(vm: Resource, location: object) -> str:
     return s.call(
         "maintenance.MaintenanceConfiguration",
@@ -73,7 +68,7 @@ def _assign_vm(vm: Resource, location: object) -> str:
         s.location_arg(vm, location),
         'provider_name="Microsoft.Compute"',
         'resource_type="virtualMachines"',
-        f"resource_name_={_name(vm)!r}",
+        f"resource_name_={name_or_logical(vm)!r}",
         "maintenance_configuration_id=maintenance.id",
         var="assignment",
     )
@@ -81,7 +76,7 @@ def _assign_vm(vm: Resource, location: object) -> str:
 
 def _assign_host(inv: Inventory, host: Resource, location: object) -> str:
     group = m.host_group(inv, host)
-    group_name = _name(group) if isinstance(group, Resource) else host.get("hostGroupName")
+    group_name = name_or_logical(group) if isinstance(group, Resource) else host.get("hostGroupName")
     return s.call(
         "maintenance.ConfigurationAssignmentParent",
         f"{host.name}-maintenance-assignment",
@@ -91,7 +86,7 @@ def _assign_host(inv: Inventory, host: Resource, location: object) -> str:
         'resource_parent_type="hostGroups"',
         f"resource_parent_name={s.literal(group_name) if group_name else repr('my-host-group')}",
         'resource_type="hosts"',
-        f"resource_name_={_name(host)!r}",
+        f"resource_name_={name_or_logical(host)!r}",
         "maintenance_configuration_id=maintenance.id",
         var=s.identifier(f"{host.name}-assignment"),
     )

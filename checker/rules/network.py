@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checker.azure import types as t
-from checker.inventory import Inventory, Resource, azure_name
+from checker.inventory import Inventory, Resource, name_or_logical
 from checker.rules.snippets import identifier
 from checker.values import UNKNOWN
 
@@ -258,7 +258,7 @@ def _subnet(inv: Inventory, nic: Resource, via: str, ref: Any, found: Ref) -> An
         prefixes = _prefixes(found.props)
         if prefixes is UNKNOWN:
             return UNKNOWN
-        return Subnet(found.urn, azure_name(found), prefixes, identifier(found.name))
+        return Subnet(found.urn, name_or_logical(found), prefixes, identifier(found.name))
     arm_id = ref.get("id")
     vnet: Ref = UNKNOWN
     vnet_id = _vnet_id(arm_id)
