@@ -10,6 +10,7 @@ When a name cannot be classified the answer is UNKNOWN: callers must not guess.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Final
@@ -60,6 +61,7 @@ _ISOLATED_LEGACY: Final = frozenset({"G5", "GS5", "F72S_V2", "M128MS"})
 _ISOLATED_FEATURES: Final = frozenset({"i", "is", "id", "ids", "idms", "ims"})
 
 
+@functools.lru_cache(maxsize=1024)
 def parse(size: str) -> SizeName | None:
     """Split a size name into its parts; None when it is not a size name."""
     match = _NAME.match(_PROMO.sub("", size.strip()))
