@@ -101,7 +101,7 @@ def _scan(
     findings, skipped = run_rules(inventory, settings)
     warnings = [w for doc in docs for w in doc.warnings]
     warnings.extend(
-        f"{s.rule_id}: could not judge {s.resource.name!r} ({s.resource.stack}): {s.reason}"
+        s.message
         for s in sorted(skipped, key=lambda s: (s.rule_id, s.resource.stack, s.resource.name))
     )
     findings, notes = apply_suppressions(

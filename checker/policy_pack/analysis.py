@@ -18,7 +18,7 @@ from typing import Any, Final
 from checker.config import Settings
 from checker.engine import run_rules
 from checker.inventory import Document, Inventory
-from checker.rules.base import Finding, Rule, RuleOptions, Skipped
+from checker.rules.base import Finding, Rule, RuleOptions
 from checker.suppressions import apply_suppressions
 
 # Rule options a policy's config may set, keyed as in ``[tool.maintcheck]``.
@@ -54,10 +54,6 @@ def finding_message(finding: Finding) -> str:
     return "\n".join(lines)
 
 
-def skipped_message(skipped: Skipped) -> str:
-    """The warning the CLI prints for a resource a rule could not judge."""
-    res = skipped.resource
-    return f"{skipped.rule_id}: could not judge {res.name!r} ({res.stack}): {skipped.reason}"
 
 
 def internal_error(rule: Rule, exc: BaseException, during: str = "") -> Violation:
@@ -107,7 +103,7 @@ def _run_rule(
     except Exception as exc:  # a bug of ours must not fail the preview
         return [internal_error(rule, exc)]
     out = [Violation(finding_message(f), f.resource.urn) for f in findings if f.suppressed is None]
-    out.extend(Violation(skipped_message(s), s.resource.urn, note=True) for s in skipped)
+    out.extend(Violation(s.message, s.resource.urn, note=True) for s in skipped)
     out.extend(Violation(note, note=True) for note in dict.fromkeys(notes))
     return out
 

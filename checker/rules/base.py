@@ -86,6 +86,12 @@ class Skipped:
     resource: Resource
     reason: str
 
+    @property
+    def message(self) -> str:
+        """The warning every front door reports for it."""
+        res = self.resource
+        return f"{self.rule_id}: could not judge {res.name!r} ({res.stack}): {self.reason}"
+
 
 @dataclass(frozen=True)
 class RuleOptions:
