@@ -155,14 +155,7 @@ def document_from_analyzer(
     config: Mapping[str, Any] | None = None,
 ) -> Document:
     """A Document of the ``AnalyzerResource`` messages of an ``AnalyzeStackRequest``."""
-    records: dict[str, RawResource] = {}
-    providers: dict[str, RawResource] = {}
-    for message in resources:
-        records.setdefault(message.urn, _analyzer_record(message))
-        provider = _provider_record(message)
-        if provider is not None:
-            providers.setdefault(provider.urn, provider)
-    return _document(records, providers, project, stack, config)
+    return _document(resources, _analyzer_record, _provider_record, project, stack, config)
 
 
 # -- PolicyResource objects (the stock SDK's StackValidationPolicy path) -------------------------
@@ -208,26 +201,29 @@ def document_from_policy_resources(
     config: Mapping[str, Any] | None = None,
 ) -> Document:
     """A Document of pulumi_policy ``PolicyResource`` objects (``StackValidationArgs``)."""
-    records: dict[str, RawResource] = {}
-    providers: dict[str, RawResource] = {}
-    for resource in resources:
-        records.setdefault(resource.urn, _policy_record(resource))
-        provider = _policy_provider(resource)
-        if provider is not None:
-            providers.setdefault(provider.urn, provider)
-    return _document(records, providers, project, stack, config)
+    return _document(resources, _policy_record, _policy_provider, project, stack, config)
 
 
 # -- shared ------------------------------------------------------------------------------------
 
 
 def _document(
-    records: Mapping[str, RawResource],
-    providers: Mapping[str, RawResource],
+    items: Iterable[Any],
+    record: Callable[[Any], RawResource],
+    provider_of: Callable[[Any], RawResource | None],
     project: str,
     stack: str,
     config: Mapping[str, Any] | None,
 ) -> Document:
+    """The Document of ``items`` (messages or PolicyResources): one record per URN, plus the
+    providers they name that are not items themselves (their ``location`` matters)."""
+    records: dict[str, RawResource] = {}
+    providers: dict[str, RawResource] = {}
+    for item in items:
+        records.setdefault(item.urn, record(item))
+        provider = provider_of(item)
+        if provider is not None:
+            providers.setdefault(provider.urn, provider)
     resources = list(records.values())
     resources.extend(p for urn, p in providers.items() if urn not in records)
     if resources and not (project and stack):
