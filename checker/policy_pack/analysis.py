@@ -18,6 +18,7 @@ from typing import Any, Final
 from checker.config import Settings
 from checker.engine import run_rules
 from checker.inventory import Document, Inventory
+from checker.report.base import finding_details
 from checker.rules.base import Finding, Rule, RuleOptions
 from checker.suppressions import apply_suppressions
 
@@ -44,13 +45,11 @@ def finding_message(finding: Finding) -> str:
     """The finding as the CLI's text report prints it (rule, slug, message, evidence, every
     fix, the first fix's snippet), without colours, severity column and indentation."""
     lines = [f"{finding.rule_id} [{finding.slug}] {finding.message}"]
-    if finding.evidence:
-        lines.append(f"evidence: {finding.evidence}")
-    for i, fix in enumerate(finding.fixes):
-        recreate = " (recreates the resource)" if fix.replacement else ""
-        lines.append(f"fix: {fix.title}{recreate}")
-        if i == 0 and fix.snippet:
-            lines.extend(f"    {line}" if line else line for line in fix.snippet.splitlines())
+    for kind, text in finding_details(finding):
+        if kind == "snippet":
+            lines.extend(f"    {line}" if line else line for line in text.splitlines())
+        else:
+            lines.append(f"{kind}: {text}")
     return "\n".join(lines)
 
 

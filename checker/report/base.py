@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Protocol
@@ -50,3 +51,16 @@ def summary_line(result: ScanResult) -> str:
     detail = f" ({', '.join(parts)})" if parts else ""
     extra = f", {suppressed} suppressed" if suppressed else ""
     return f"{head}{detail}{extra} in {result.resource_count} resources."
+
+
+def finding_details(f: Finding) -> Iterator[tuple[str, str]]:
+    """What every text rendering of a finding shows under its message, in order:
+    ``("evidence", text)``, then ``("fix", title)`` for each fix, with ``("snippet", code)``
+    after the first fix. The text report and the policy pack's messages lay these out."""
+    if f.evidence:
+        yield "evidence", f.evidence
+    for i, fix in enumerate(f.fixes):
+        recreate = " (recreates the resource)" if fix.replacement else ""
+        yield "fix", f"{fix.title}{recreate}"
+        if i == 0 and fix.snippet:
+            yield "snippet", fix.snippet

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from checker.engine import ScanResult
-from checker.report.base import location, summary_line
+from checker.report.base import finding_details, location, summary_line
 from checker.rules.base import Finding, Severity
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
@@ -21,13 +21,11 @@ def _finding(f: Finding) -> list[str]:
     if f.suppressed is not None:
         head += click.style(f"  (suppressed: {f.suppressed})", dim=True)
     lines = [head]
-    if f.evidence:
-        lines.append(f"          evidence: {f.evidence}")
-    for i, fix in enumerate(f.fixes):
-        recreate = " (recreates the resource)" if fix.replacement else ""
-        lines.append(f"          fix: {fix.title}{recreate}")
-        if i == 0 and fix.snippet:
-            lines.append(click.style(_indent(fix.snippet, "              "), dim=True))
+    for kind, text in finding_details(f):
+        if kind == "snippet":
+            lines.append(click.style(_indent(text, "              "), dim=True))
+        else:
+            lines.append(f"          {kind}: {text}")
     return lines
 
 
