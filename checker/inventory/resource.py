@@ -1,0 +1,222 @@
+"""What the inventory is made of: the records sources produce (:class:`Document`,
+:class:`RawResource`) and the :class:`Resource` rules judge, with their properties normalised
+lazily, plus the names and URNs every layer reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from checker.azure import types as t
+from checker.values import UNKNOWN, get_path, normalize
+
+_MISSING: Any = object()
+
+
+@dataclass(frozen=True)
+class SourcePosition:
+    """Where a resource is constructed: a path relative to the project root and a line."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclass(frozen=True)
+class RawResource:
+    """One resource as a source read it. ``inputs``/``outputs`` may be raw JSON: the inventory
+    normalises them (checker.values.normalize) when they are read."""
+
+    urn: str
+    type: str
+    inputs: Mapping[str, Any]
+    outputs: Mapping[str, Any] | None = None
+    id: Any = None
+    parent: str | None = None
+    dependencies: tuple[str, ...] = ()
+    property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    provider: str | None = None
+    source: SourcePosition | None = None
+    custom: bool = True
+
+
+@dataclass(frozen=True)
+class Document:
+    """What one source read: one stack's resources, its config and any warnings."""
+
+    origin: str
+    source_kind: str
+    project: str
+    stack: str
+    resources: tuple[RawResource, ...]
+    config: Mapping[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    incomplete: bool = False
+    root: str = ""  # the directory that source positions are relative to ("" if unknown)
+
+
+@dataclass(frozen=True, eq=False)
+class Resource:
+    """A resource of the scan. ``props`` are what rules judge (outputs where known, else
+    inputs); ``inputs`` are what fixes patch. Compared and hashed by identity."""
+
+    urn: str
+    type: str
+    kind: str
+    name: str
+    stack: str
+    project: str
+    id: Any
+    props: Mapping[str, Any]
+    inputs: Mapping[str, Any]
+    parent: str | None
+    dependencies: tuple[str, ...]
+    property_dependencies: Mapping[str, tuple[str, ...]]
+    provider: str | None
+    source: SourcePosition | None
+    origin: str
+    root: str = ""
+
+    def get(self, path: str, default: Any = None) -> Any:
+        """A judged property by dotted path; UNKNOWN propagates (see values.get_path)."""
+        head, dot, rest = path.partition(".")
+        value = self.props.get(head, _MISSING)
+        if value is _MISSING:
+            return default
+        return get_path(value, rest, default) if dot else value
+
+    @property
+    def tags(self) -> Mapping[str, Any]:
+        tags = self.props.get("tags")
+        return tags if isinstance(tags, Mapping) else {}
+
+
+def parse_urn(urn: str) -> tuple[str, str, str, str]:
+    """``urn:pulumi:stack::project::qualified$type::name`` -> (stack, project, type, name)."""
+    parts = urn.split("::", 3)
+    if len(parts) != 4 or not parts[0].startswith("urn:pulumi:"):
+        return "", "", "", urn
+    stack = parts[0][len("urn:pulumi:") :]
+    type_token = parts[2].rsplit("$", 1)[-1]
+    return stack, parts[1], type_token, parts[3]
+
+
+def _merge(given: Any, out: Any) -> Any:
+    """Outputs where they are known, else inputs, recursively for objects."""
+    if out is None or out is UNKNOWN:
+        return given if given is not None else out
+    kind = type(out)
+    if kind is str or kind is list or kind is int or kind is bool or kind is float:
+        return out  # the common leaves, without the abstract Mapping checks below
+    if (kind is dict or isinstance(out, Mapping)) and (
+        type(given) is dict or (given is not None and isinstance(given, Mapping))
+    ):
+        merged = dict(given)
+        for key, value in out.items():
+            merged[key] = _merge(given.get(key), value)
+        return merged
+    return out
+
+
+class Properties(Mapping[str, Any]):
+    """A resource's properties, normalised (checker.values.normalize) one top-level key at a
+    time on first access: rules read a few keys of each resource, so large scans only pay
+    for what is judged. With ``outputs``, known outputs win over inputs (recursively)."""
+
+    __slots__ = ("_cache", "_inputs", "_outputs")
+
+    def __init__(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any] | None = None):
+        self._inputs = inputs
+        self._outputs = outputs or {}
+        self._cache: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        if key not in self._inputs and key not in self._outputs:
+            raise KeyError(key)
+        return self._load(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self._cache.get(key, _MISSING)
+        if value is not _MISSING:
+            return value
+        if key not in self._inputs and key not in self._outputs:
+            return default
+        return self._load(key)
+
+    def _load(self, key: str) -> Any:
+        given = normalize(self._inputs.get(key), key)
+        value = _merge(given, normalize(self._outputs[key], key)) if key in self._outputs else given
+        self._cache[key] = value
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._inputs or key in self._outputs
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._inputs
+        yield from (k for k in self._outputs if k not in self._inputs)
+
+    def __len__(self) -> int:
+        return len(self._inputs) + sum(1 for k in self._outputs if k not in self._inputs)
+
+    def __repr__(self) -> str:
+        return f"Properties({sorted(self)})"
+
+
+def provider_urn(ref: str | None) -> str | None:
+    if not ref:
+        return None
+    # "<providerURN>::<providerId>": the URN itself contains "::", the id does not.
+    head, sep, _tail = ref.rpartition("::")
+    if sep and head.startswith("urn:pulumi:") and head.count("::") >= 3:
+        return head
+    return ref
+
+
+def make_resource(raw: RawResource, doc: Document, kind: str) -> Resource:
+    stack, project, _type, name = parse_urn(raw.urn)
+    return Resource(
+        urn=raw.urn,
+        type=raw.type,
+        kind=kind,
+        name=name,
+        stack=stack or doc.stack,
+        project=project or doc.project,
+        id=raw.id,
+        props=Properties(raw.inputs, raw.outputs),
+        inputs=Properties(raw.inputs),
+        parent=raw.parent,
+        dependencies=tuple(raw.dependencies),
+        property_dependencies={k: tuple(v or ()) for k, v in raw.property_dependencies.items()},
+        provider=provider_urn(raw.provider),
+        source=raw.source,
+        origin=doc.origin,
+        root=doc.root,
+    )
+
+
+def azure_name(res: Resource) -> Any:
+    """The resource's name in Azure: output ``name``, else its name input (``vmName``...),
+    else its logical name (Pulumi auto-names from it); UNKNOWN when the name input is not
+    known yet."""
+    name = res.props.get("name") if res.kind != t.VM_EXTENSION else None
+    if isinstance(name, str) and name:
+        return name
+    prop = t.NAME_PROPERTIES.get(res.kind)
+    value = res.props.get(prop) if prop else None
+    if isinstance(value, str) and value:
+        return value
+    return UNKNOWN if value is UNKNOWN else res.name
+
+
+def name_or_logical(res: Resource) -> str:
+    """:func:`azure_name`, or the logical name while the Azure name is not known."""
+    name = azure_name(res)
+    return name if isinstance(name, str) else res.name
