@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.errors import InputError
-from checker.rules.base import Finding
+from checker.model import Finding
 
 FINGERPRINT_VERSION = 1
 

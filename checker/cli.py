@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,9 +13,12 @@ from checker import __version__
 from checker.commands.comment import comment as comment_command
 from checker.commands.hook import hook_command
 from checker.commands.policy_pack import policy_pack as policy_pack_command
-from checker.errors import InputError
+from checker.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+if TYPE_CHECKING:
+    from checker.model import ScanResult
+
+
 FAIL_ON = ("error", "warning", "info", "never")
 # Kept in step with checker.report.ALL_FORMATS by tests/test_cli.py (importing the report
 # package here would slow start-up).
@@ -119,7 +123,7 @@ def scan(
     """
     from checker import baseline as baseline_mod
     from checker import config as settings_mod
-    from checker.engine import scan_documents
+    from checker.engine import scan
     from checker.report import FORMATS_BY_NAME
     from checker.sources import load_all
     from checker.sources.base import LoadOptions
@@ -144,7 +148,7 @@ def scan(
                 "no input is a Pulumi project, so they were not used.",
                 err=True,
             )
-        result = scan_documents(documents, settings, reader=FileLineReader(), baseline=baseline)
+        result = scan(documents, settings, reader=FileLineReader(), baseline=baseline)
         if write_baseline is not None:
             count = baseline_mod.write_baseline(write_baseline, result.findings)
     except InputError as exc:
@@ -166,11 +170,15 @@ def scan(
     sys.exit(_exit_code(result, threshold))
 
 
-def _exit_code(result: object, threshold: str) -> int:
-    from checker.engine import ScanResult
-    from checker.rules.base import Severity
+def _exit_code(result: ScanResult, threshold: str) -> int:
+    """0 or 1 by the threshold; 2 when a rule failed: its verdict is missing, so the scan is
+    never an all-clear (the report still holds every other rule's findings)."""
+    from checker.model import Severity
 
-    assert isinstance(result, ScanResult)
+    for outcome in result.failed_rules:
+        click.echo(f"maintcheck: error: {outcome.error_message}", err=True)
+    if result.failed_rules:
+        return EXIT_ERROR
     if threshold == "never":
         return EXIT_OK
     level = Severity.parse(threshold)

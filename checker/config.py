@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.errors import InputError
-from checker.rules.base import RuleOptions, Severity
+from checker.model import RuleOptions, Severity
 from checker.schemas import validate
 
 

@@ -1,50 +1,27 @@
-"""The engine: inventory -> rules -> findings. Every front door (CLI, policy pack) calls this."""
+"""The one pipeline every front door calls: documents + settings -> :class:`ScanResult`.
+
+    documents -> Inventory -> each selected rule (isolated) -> suppressions -> baseline
+
+The CLI (``scan``, ``hook``), the policy pack and the commands built on a scan all call
+:func:`scan`; they only adapt their inputs into documents and render the result. A rule that
+raises does not stop the others: its :class:`RuleOutcome` names the error, the result's
+warnings say so, and the scan is marked incomplete.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime
-import gc
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 
 from checker.baseline import Baseline, apply_baseline
 from checker.config import Settings
 from checker.inventory import Document, Inventory
+from checker.memory import collector_paused
+from checker.model import Finding, RuleOutcome, ScanResult, Skipped
 from checker.rules import ALL_RULES
-from checker.rules.base import Finding, Rule, Skipped
+from checker.rules.base import Rule
 from checker.suppressions import LineReader, apply_suppressions
-
-
-@dataclass(frozen=True)
-class ScanResult:
-    """What a scan found: sorted findings, warnings, and what was scanned."""
-
-    findings: tuple[Finding, ...]
-    warnings: tuple[str, ...]
-    resource_count: int
-    origins: tuple[str, ...]
-    incomplete: bool = False
-    baselined: int = 0  # findings left out because the --baseline file accepts them
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for the duration of a scan.
-
-    A scan builds a large graph of objects that lives until the report is written (resources,
-    normalised properties, findings); each collection the allocations trigger walks all of it
-    again, which cost about a third of a 5,000-VM scan. Reference counting still frees what is
-    dropped; cycles made meanwhile are collected once the collector runs again. The previous
-    state is restored on exit (a collector someone else disabled stays disabled)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def selected_rules(settings: Settings, rules: Sequence[Rule] = ALL_RULES) -> tuple[Rule, ...]:
@@ -56,58 +33,93 @@ def selected_rules(settings: Settings, rules: Sequence[Rule] = ALL_RULES) -> tup
     return tuple(rule for rule in rules if chosen(rule))
 
 
+def judge(rule: Rule, inventory: Inventory, settings: Settings) -> tuple[list[Finding], list[Skipped]]:
+    """One rule's verdicts, at the severity the settings give it. Raises what the rule raises."""
+    severity = settings.severities.get(rule.id, rule.severity)
+    findings: list[Finding] = []
+    skipped: list[Skipped] = []
+    for item in rule.check(inventory, settings.options):
+        if isinstance(item, Skipped):
+            skipped.append(item)
+        elif item.severity != severity:
+            findings.append(dataclasses.replace(item, severity=severity))
+        else:
+            findings.append(item)
+    return findings, skipped
+
+
 def run_rules(
     inventory: Inventory, settings: Settings, rules: Sequence[Rule] = ALL_RULES
 ) -> tuple[list[Finding], list[Skipped]]:
-    """Run the selected rules; apply severity overrides. Rules never see settings beyond
-    their options."""
+    """The selected rules' findings (sorted) and skips, without suppressions: for tests and
+    benchmarks that judge an inventory directly. Unlike :func:`scan`, a failing rule raises."""
     findings: list[Finding] = []
     skipped: list[Skipped] = []
     for rule in selected_rules(settings, rules):
-        severity = settings.severities.get(rule.id, rule.severity)
-        for item in rule.check(inventory, settings.options):
-            if isinstance(item, Skipped):
-                skipped.append(item)
-            elif item.severity != severity:
-                findings.append(dataclasses.replace(item, severity=severity))
-            else:
-                findings.append(item)
+        found, skips = judge(rule, inventory, settings)
+        findings.extend(found)
+        skipped.extend(skips)
     findings.sort(key=Finding.sort_key)
     return findings, skipped
 
 
-def scan_documents(
+def _outcome(
+    rule: Rule,
+    inventory: Inventory,
+    settings: Settings,
+    today: datetime.date,
+    reader: LineReader | None,
+) -> RuleOutcome:
+    try:
+        findings, skipped = judge(rule, inventory, settings)
+        findings.sort(key=Finding.sort_key)
+        findings, notes = apply_suppressions(findings, settings.suppressions, today, reader)
+    except Exception as exc:  # a bug of ours in one rule must not cost the others
+        return RuleOutcome(rule.id, rule.slug, error=type(exc).__name__)
+    skipped.sort(key=lambda s: (s.resource.stack, s.resource.name))
+    return RuleOutcome(
+        rule.id, rule.slug, tuple(findings), tuple(skipped), tuple(dict.fromkeys(notes))
+    )
+
+
+def scan(
     documents: Iterable[Document],
     settings: Settings,
     *,
     reader: LineReader | None = None,
     baseline: Baseline | None = None,
     today: datetime.date | None = None,
+    rules: Sequence[Rule] = ALL_RULES,
 ) -> ScanResult:
-    """Scan, then apply suppressions (inline comments only when a ``reader`` of source files
-    is given) and the ``baseline``."""
+    """Scan ``documents`` with the rules ``settings`` select from ``rules``, then apply
+    suppressions (inline comments only when a ``reader`` of source files is given) and the
+    ``baseline``."""
     with collector_paused():
-        return _scan(tuple(documents), settings, reader, baseline, today)
+        docs = tuple(documents)
+        inventory = Inventory.build(docs, workload_tag=settings.options.workload_tag)
+        day = today or datetime.date.today()
+        outcomes = tuple(
+            _outcome(rule, inventory, settings, day, reader)
+            for rule in selected_rules(settings, rules)
+        )
+        return _result(docs, inventory, outcomes, baseline)
 
 
-def _scan(
+def _result(
     docs: tuple[Document, ...],
-    settings: Settings,
-    reader: LineReader | None,
+    inventory: Inventory,
+    outcomes: tuple[RuleOutcome, ...],
     baseline: Baseline | None,
-    today: datetime.date | None,
 ) -> ScanResult:
-    inventory = Inventory.build(docs, workload_tag=settings.options.workload_tag)
-    findings, skipped = run_rules(inventory, settings)
+    findings = sorted((f for o in outcomes for f in o.findings), key=Finding.sort_key)
+    skipped = sorted(
+        (s for o in outcomes for s in o.skipped),
+        key=lambda s: (s.rule_id, s.resource.stack, s.resource.name),
+    )
     warnings = [w for doc in docs for w in doc.warnings]
-    warnings.extend(
-        s.message
-        for s in sorted(skipped, key=lambda s: (s.rule_id, s.resource.stack, s.resource.name))
-    )
-    findings, notes = apply_suppressions(
-        findings, settings.suppressions, today or datetime.date.today(), reader
-    )
-    warnings.extend(notes)
+    warnings.extend(o.error_message for o in outcomes if o.error is not None)
+    warnings.extend(s.message for s in skipped)
+    warnings.extend(note for o in outcomes for note in o.notes)
     baselined = 0
     if baseline is not None:
         findings, baselined, notes = apply_baseline(findings, baseline)
@@ -117,6 +129,7 @@ def _scan(
         warnings=tuple(dict.fromkeys(warnings)),
         resource_count=len(inventory.resources),
         origins=tuple(doc.origin for doc in docs),
-        incomplete=any(doc.incomplete for doc in docs),
+        incomplete=any(doc.incomplete for doc in docs) or any(o.error for o in outcomes),
         baselined=baselined,
+        outcomes=outcomes,
     )

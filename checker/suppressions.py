@@ -30,7 +30,7 @@ from typing import Protocol
 
 from checker.config import Suppression
 from checker.inventory import Resource
-from checker.rules.base import Finding
+from checker.model import Finding
 
 TAG = "maintcheck-ignore"
 NO_REASON = "no reason given"

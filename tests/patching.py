@@ -20,8 +20,9 @@ from typing import Any
 
 from checker.config import Settings
 from checker.engine import run_rules
+from checker.model import Finding, Fix, PatchOp
 from checker.rules import ALL_RULES
-from checker.rules.base import Finding, Fix, PatchOp, Rule
+from checker.rules.base import Rule
 from tests.builders import StackBuilder, inventory
 
 Op = PatchOp | Mapping[str, Any]

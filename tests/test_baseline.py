@@ -13,7 +13,7 @@ from checker.baseline import fingerprint, subject
 from checker.cli import cli
 from checker.config import Settings
 from checker.engine import run_rules
-from checker.rules.base import Finding, Fix, PatchOp
+from checker.model import Finding, Fix, PatchOp
 from tests.builders import StackBuilder, inventory
 
 VM = "azure-native:compute:VirtualMachine"

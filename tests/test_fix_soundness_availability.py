@@ -9,16 +9,8 @@ import pytest
 from checker.azure import types as t
 from checker.config import Settings
 from checker.inventory import Inventory
-from checker.rules.base import (
-    Finding,
-    Fix,
-    PatchOp,
-    Rule,
-    RuleDoc,
-    RuleOptions,
-    Severity,
-    Skipped,
-)
+from checker.model import Finding, Fix, PatchOp, RuleOptions, Severity, Skipped
+from checker.rules.base import Rule, RuleDoc
 from tests.builders import StackBuilder
 from tests.patching import PatchError, apply_patch, assert_fixes_sound
 

@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 from checker.cli import cli
 from checker.config import Settings
-from checker.engine import scan_documents
+from checker.engine import scan
 from checker.github_comment import (
     GitHubClient,
     GitHubError,
@@ -176,7 +176,7 @@ def _report(tmp_path: Path, names: list[str]) -> Path:
     for name in names:
         s.add(VM, name, {"resourceGroupName": "rg"}, line=3)
     path = tmp_path / f"report-{len(names)}.md"
-    path.write_text(render_markdown(scan_documents([s.document()], Settings(select=("MC101",)))), "utf-8")
+    path.write_text(render_markdown(scan([s.document()], Settings(select=("MC101",)))), "utf-8")
     return path
 
 

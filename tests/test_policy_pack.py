@@ -19,11 +19,12 @@ from click.testing import CliRunner
 from google.protobuf import json_format
 
 from checker.cli import cli
+from checker.model import Severity
 from checker.policy_pack import PACK_NAME
 from checker.policy_pack.analysis import analyze, finding_message
 from checker.policy_pack.templates import CHECKOUT_REQUIREMENT, render
 from checker.rules import ALL_RULES, RULES_BY_ID
-from checker.rules.base import Rule, RuleDoc, Severity
+from checker.rules.base import Rule, RuleDoc
 from checker.sources.base import LoadOptions
 from checker.sources.policy import document_from_analyzer
 from checker.values import SECRET

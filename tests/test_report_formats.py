@@ -17,12 +17,12 @@ from click.testing import CliRunner
 from checker.baseline import fingerprint
 from checker.cli import cli
 from checker.config import Settings
-from checker.engine import ScanResult, scan_documents
+from checker.engine import scan
+from checker.model import ScanResult, Severity
 from checker.report import FORMATS_BY_NAME
 from checker.report.github import escape_data, escape_property
 from checker.report.markdown import GITHUB_LIMIT, MARKER, render_markdown
 from checker.rules import ALL_RULES
-from checker.rules.base import Severity
 from tests.builders import StackBuilder
 
 VM = "azure-native:compute:VirtualMachine"
@@ -49,7 +49,7 @@ def _stack(names: list[str], stack: str = "dev", lines: bool = True) -> StackBui
 
 def _scan(*stacks: StackBuilder, settings: Settings | None = None) -> ScanResult:
     docs = [s.document(f"{s.stack}.json") for s in stacks]
-    return scan_documents(docs, settings or ONLY_MC101)
+    return scan(docs, settings or ONLY_MC101)
 
 
 def mixed() -> ScanResult:
@@ -151,7 +151,7 @@ def test_sarif_fingerprints_survive_moved_lines_and_unrelated_resources() -> Non
 def test_sarif_uris_are_encoded_and_absolute_paths_are_file_uris() -> None:
     s = _stack(["web"])
     doc = dataclasses.replace(s.document(), root="/srv/my infra")
-    run = json.loads(render("sarif", scan_documents([doc], ONLY_MC101)))["runs"][0]
+    run = json.loads(render("sarif", scan([doc], ONLY_MC101)))["runs"][0]
     loc = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert loc == {"uri": "file:///srv/my%20infra/__main__.py"}
 
@@ -217,7 +217,7 @@ def test_github_escaping_round_trips_hostile_values() -> None:
     assert ":" not in escape_property(nasty) and "," not in escape_property(nasty)
     s = _stack(["web"])
     doc = dataclasses.replace(s.document(), root="infra,v2:x%y")
-    commands = parse_commands(render("github", scan_documents([doc], ONLY_MC101)))
+    commands = parse_commands(render("github", scan([doc], ONLY_MC101)))
     assert commands[0]["file"] == "infra,v2:x%y/__main__.py"
 
 
@@ -341,7 +341,7 @@ def test_every_rule_renders_valid_reports() -> None:
     """The kitchen-sink stacks make every rule fire: each format holds every finding."""
     from tests.test_snippets import kitchen_sink
 
-    result = scan_documents([s.document(f"{s.stack}.json") for s in kitchen_sink()], Settings())
+    result = scan([s.document(f"{s.stack}.json") for s in kitchen_sink()], Settings())
     fired = {f.rule_id for f in result.findings}
     assert len(fired) >= len(ALL_RULES) - 1
 

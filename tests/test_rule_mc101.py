@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from checker.config import Settings
 from checker.engine import run_rules
-from checker.rules.base import Finding, Skipped
+from checker.model import Finding, Skipped
 from tests.builders import SUB, StackBuilder, inventory
 
 VM = "azure-native:compute:VirtualMachine"

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from checker.cli import cli
 from checker.config import Settings
 from checker.engine import run_rules
+from checker.model import Finding, RuleOptions, Skipped
 from checker.rules import RULES_BY_ID
-from checker.rules.base import Finding, RuleOptions, Skipped
 from checker.values import UNKNOWN_SENTINEL
 from tests.builders import Ref, StackBuilder, inventory
 
@@ -392,7 +392,7 @@ def test_max_unavailable_and_severity_from_pyproject(tmp_path: Path, runner: Cli
 def test_run_rules_applies_severity_override_to_mc104() -> None:
     s = stack()
     aset(s, platformFaultDomainCount=1)
-    from checker.rules.base import Severity
+    from checker.model import Severity
 
     settings = Settings(select=("MC104",), severities={"MC104": Severity.ERROR})
     findings, _ = run_rules(inventory(s), settings)

@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from checker import engine
 from checker.cli import cli
 from checker.config import Settings
-from checker.engine import run_rules, scan_documents
+from checker.engine import run_rules
+from checker.model import Finding, Skipped
 from checker.rules import RULES_BY_ID
-from checker.rules.base import Finding, Skipped
-from checker.rules.scripts import MAX_QUOTE, Script, decode, temp_disk_hits
+from checker.rules.support.scripts import MAX_QUOTE, Script, decode, temp_disk_hits
 from checker.values import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL
 from tests.builders import StackBuilder, inventory
 
@@ -112,7 +113,7 @@ def test_mc211_suppressed_by_the_tag_the_fix_describes() -> None:
             "tags": {"maintcheck-ignore": "MC211: stateless, rebuilt from image"},
         },
     )
-    result = scan_documents([s.document()], Settings(select=("MC211",)))
+    result = engine.scan([s.document()], Settings(select=("MC211",)))
     (finding,) = result.findings
     assert finding.suppressed == "stateless, rebuilt from image"
 

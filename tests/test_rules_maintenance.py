@@ -13,8 +13,8 @@ import pytest
 
 from checker.config import Settings
 from checker.engine import run_rules
+from checker.model import Finding, RuleOptions, Skipped
 from checker.rules import RULES_BY_ID
-from checker.rules.base import Finding, RuleOptions, Skipped
 from tests.builders import SUB, Ref, StackBuilder, inventory
 from tests.test_snippets import RUNNER
 

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from checker.cli import cli
 from checker.config import Settings
 from checker.engine import run_rules
+from checker.model import Finding, Skipped
 from checker.rules import RULES_BY_ID
-from checker.rules.base import Finding, Skipped
-from checker.rules.network import Subnet, free_address
+from checker.rules.support.network import Subnet, free_address
 from checker.values import UNKNOWN_SENTINEL
 from tests.builders import Ref, StackBuilder, inventory
 

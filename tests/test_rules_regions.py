@@ -7,8 +7,8 @@ from typing import Any
 
 from checker.config import Settings
 from checker.engine import run_rules
+from checker.model import Finding, Skipped
 from checker.rules import RULES_BY_ID
-from checker.rules.base import Finding, Skipped
 from tests.builders import Ref, StackBuilder, inventory
 
 VM = "azure-native:compute:VirtualMachine"

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from checker.engine import collector_paused
 from checker.inventory import Inventory
-from checker.rules import network as net
+from checker.memory import collector_paused
+from checker.rules.support import network as net
 from tests.builders import StackBuilder, inventory
 
 VM = "azure-native:compute:VirtualMachine"

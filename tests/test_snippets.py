@@ -15,8 +15,8 @@ import pytest
 
 from checker.config import Settings
 from checker.engine import run_rules
+from checker.model import Finding
 from checker.rules import ALL_RULES
-from checker.rules.base import Finding
 from tests.builders import StackBuilder, inventory
 
 P = "azure-native:"

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from checker.cli import cli
 from checker.config import Settings, Suppression
-from checker.engine import scan_documents
+from checker.engine import scan
 from checker.suppressions import NO_REASON, parse_comment, parse_tag
 from tests.builders import StackBuilder
 
@@ -195,8 +195,8 @@ def test_expiry_day_itself_still_suppresses() -> None:
     doc = program_export().document()
     entry = Suppression("MC101", "plain", "until the migration", datetime.date(2030, 6, 30))
     settings = Settings(select=("MC101",), suppressions=(entry,))
-    on_day = scan_documents([doc], settings, today=datetime.date(2030, 6, 30))
-    after = scan_documents([doc], settings, today=datetime.date(2030, 7, 1))
+    on_day = scan([doc], settings, today=datetime.date(2030, 6, 30))
+    after = scan([doc], settings, today=datetime.date(2030, 7, 1))
     plain_on = [f.suppressed for f in on_day.findings if f.resource.name == "plain"]
     plain_after = [f.suppressed for f in after.findings if f.resource.name == "plain"]
     assert plain_on == ["until the migration"]
@@ -207,7 +207,7 @@ def test_expiry_day_itself_still_suppresses() -> None:
 def test_without_a_reader_inline_comments_are_not_read() -> None:
     doc = program_export().document("unused.json")
     entry = Suppression("MC101", "*", "fleet-wide waiver")
-    result = scan_documents([doc], Settings(select=("MC101",), suppressions=(entry,)))
+    result = scan([doc], Settings(select=("MC101",), suppressions=(entry,)))
     assert {f.suppressed for f in result.findings} == {"fleet-wide waiver"}
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-EXIT_ERROR = 2
+from checker.errors import EXIT_ERROR
 
 
 def _read_report(report: str) -> tuple[str, str]:
@@ -52,13 +52,13 @@ def _pr_number(pr: int | None) -> int:
               help="Pull-request number.  [default: pull_request.number of GITHUB_EVENT_PATH]")
 @click.option("--repo", envvar="GITHUB_REPOSITORY", metavar="OWNER/REPO",
               help="Repository.  [default: $GITHUB_REPOSITORY]")
-@click.option("--api-url", envvar="GITHUB_API_URL", default="https://api.github.com",
-              show_default=True, metavar="URL",
-              help="REST API root; $GITHUB_API_URL on GitHub Enterprise.")
+@click.option("--api-url", envvar="GITHUB_API_URL", default=None, metavar="URL",
+              help="REST API root; $GITHUB_API_URL on GitHub Enterprise.  "
+                   "[default: https://api.github.com]")
 @click.option("--post-all-clear", is_flag=True,
               help="Create a comment even when the report is all clear and none exists yet.")
 def comment(
-    report: str, pr: int | None, repo: str | None, api_url: str, post_all_clear: bool
+    report: str, pr: int | None, repo: str | None, api_url: str | None, post_all_clear: bool
 ) -> None:
     """Create or update one sticky maintcheck comment on a GitHub pull request.
 
@@ -75,7 +75,13 @@ def comment(
 
     Exit status: 0 when the comment is in place, 2 when it could not be posted.
     """
-    from checker.github_comment import GitHubClient, GitHubError, check_body, upsert_comment
+    from checker.github_comment import (
+        DEFAULT_API_URL,
+        GitHubClient,
+        GitHubError,
+        check_body,
+        upsert_comment,
+    )
 
     def notify(message: str) -> None:
         click.echo(f"maintcheck: {message}", err=True)
@@ -90,7 +96,7 @@ def comment(
         body, name = _read_report(report)
         check_body(body, name)
         number = _pr_number(pr)
-        client = GitHubClient(api_url, token, notify=notify)
+        client = GitHubClient(api_url or DEFAULT_API_URL, token, notify=notify)
         outcome = upsert_comment(client, repo or "", number, body, post_all_clear=post_all_clear)
     except GitHubError as exc:
         click.echo(f"maintcheck: error: {exc}", err=True)

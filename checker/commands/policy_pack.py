@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-EXIT_ERROR = 2
+from checker.errors import EXIT_ERROR
 
 
 @click.group("policy-pack")

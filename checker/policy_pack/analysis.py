@@ -1,11 +1,10 @@
-"""What the policy pack reports: the engine's findings as policy violations, per rule.
+"""What the policy pack reports: the engine's outcomes as policy violations, per rule.
 
 Pure functions of a :class:`Document` (from ``checker.sources.policy``) and the rule options:
-no pulumi import, no I/O. The servicer runs :func:`analyze` once per ``AnalyzeStack`` call and
-hands each rule's violations to that rule's policy.
-
-Each rule runs on its own (``engine.run_rules`` with that one rule), so an internal error in
-one rule becomes an advisory violation naming the rule instead of failing the whole preview.
+no pulumi import, no I/O. The servicer calls :func:`analyze` once per ``AnalyzeStack`` call
+and hands each rule's violations to that rule's policy. The judging itself is
+``engine.scan``, the pipeline the CLI runs: this module only maps its per-rule outcomes (an
+internal error in one rule is an advisory note naming the rule) to violations.
 """
 
 from __future__ import annotations
@@ -15,20 +14,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from checker import engine
 from checker.config import Settings
-from checker.engine import run_rules
-from checker.inventory import Document, Inventory
+from checker.inventory import Document
+from checker.model import OPTION_FIELDS, Finding, RuleOptions, RuleOutcome
 from checker.report.base import finding_details
-from checker.rules.base import Finding, Rule, RuleOptions
-from checker.suppressions import apply_suppressions
+from checker.rules.base import Rule
 
 # Rule options a policy's config may set, keyed as in ``[tool.maintcheck]``.
-OPTION_KEYS: Final = ("max-unavailable", "workload-tag", "sensitive-tag")
-_OPTION_FIELDS: Final = {
-    "max-unavailable": "max_unavailable",
-    "workload-tag": "workload_tag",
-    "sensitive-tag": "sensitive_tag",
-}
+OPTION_KEYS: Final = tuple(OPTION_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -53,11 +47,10 @@ def finding_message(finding: Finding) -> str:
     return "\n".join(lines)
 
 
-
-
 def internal_error(rule: Rule, exc: BaseException, during: str = "") -> Violation:
-    """An advisory note for a rule that failed. Only the exception's type is named: its text
-    may quote a property value, and values may be secrets."""
+    """An advisory note for a rule that could not run because reading the stack failed. Only
+    the exception's type is named: its text may quote a property value, and values may be
+    secrets."""
     step = f" while {during}" if during else ""
     return Violation(
         f"{rule.id} [{rule.slug}] was not applied: maintcheck hit an internal error "
@@ -71,39 +64,24 @@ def read_options(config: Mapping[str, Any] | None) -> tuple[RuleOptions, list[st
     """Rule options from one policy's config (numbers arrive as floats), and a problem for
     each value that does not fit (that option keeps its default). ``pulumi policy`` validates
     config against the declared schema; this is the pack's own guard for what gets past."""
-    values: dict[str, Any] = {}
-    problems: list[str] = []
-    for key in OPTION_KEYS:
-        if not config or key not in config:
-            continue
-        value = config[key]
-        if key == "max-unavailable":
-            ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 1
-            value = float(value) if ok else value
-            expected = "a number greater than 0 and at most 1"
-        else:
-            ok = isinstance(value, str) and bool(value)
-            expected = "a non-empty string"
-        if ok:
-            values[_OPTION_FIELDS[key]] = value
-        else:
-            problems.append(f"config {key!r} must be {expected}; using the default.")
-    return RuleOptions(**values), problems
+    options, problems = RuleOptions.from_mapping(config)
+    return options, [f"config {problem}" for problem in problems]
 
 
-def _run_rule(
-    rule: Rule, inventory: Inventory, options: RuleOptions, today: datetime.date
-) -> list[Violation]:
-    try:
-        findings, skipped = run_rules(inventory, Settings(options=options), (rule,))
-        # The engine's post-step, as for the CLI: the `maintcheck-ignore` tag applies (a pack
-        # has no config file, and no source files for inline comments).
-        findings, notes = apply_suppressions(findings, (), today)
-    except Exception as exc:  # a bug of ours must not fail the preview
-        return [internal_error(rule, exc)]
-    out = [Violation(finding_message(f), f.resource.urn) for f in findings if f.suppressed is None]
-    out.extend(Violation(s.message, s.resource.urn, note=True) for s in skipped)
-    out.extend(Violation(note, note=True) for note in dict.fromkeys(notes))
+def violations(outcome: RuleOutcome) -> list[Violation]:
+    """One rule's outcome as its policy reports it: unsuppressed findings on their resources;
+    could-not-judge, suppression notes and an internal error as advisory notes."""
+    if outcome.error is not None:
+        return [
+            Violation(
+                f"{outcome.error_message} Run `maintcheck scan` on `pulumi preview --json` "
+                "output for details.",
+                note=True,
+            )
+        ]
+    out = [Violation(finding_message(f), f.resource.urn) for f in outcome.findings if f.suppressed is None]
+    out.extend(Violation(s.message, s.resource.urn, note=True) for s in outcome.skipped)
+    out.extend(Violation(note, note=True) for note in outcome.notes)
     return out
 
 
@@ -114,22 +92,18 @@ def analyze(
     today: datetime.date | None = None,
 ) -> dict[str, list[Violation]]:
     """Every rule's violations, by rule ID. ``options`` maps rule IDs to their options (default
-    ``RuleOptions()``); rules with the same workload tag share one inventory."""
-    today = today or datetime.date.today()
-    chosen = {rule.id: (options or {}).get(rule.id, RuleOptions()) for rule in rules}
-    inventories: dict[str, Inventory | BaseException] = {}
-    result: dict[str, list[Violation]] = {}
+    ``RuleOptions()``); rules with the same options are judged in one ``engine.scan``. The pack
+    has no config file, and no source files for inline comments: the `maintcheck-ignore` tag
+    is the suppression that applies, as in the CLI."""
+    groups: dict[RuleOptions, list[Rule]] = {}
     for rule in rules:
-        opts = chosen[rule.id]
-        tag = opts.workload_tag
-        if tag not in inventories:
-            try:
-                inventories[tag] = Inventory.build([document], workload_tag=tag)
-            except Exception as exc:
-                inventories[tag] = exc
-        inventory = inventories[tag]
-        if isinstance(inventory, BaseException):
-            result[rule.id] = [internal_error(rule, inventory, "reading the stack")]
-        else:
-            result[rule.id] = _run_rule(rule, inventory, opts, today)
-    return result
+        groups.setdefault((options or {}).get(rule.id, RuleOptions()), []).append(rule)
+    result: dict[str, list[Violation]] = {}
+    for opts, members in groups.items():
+        try:
+            scanned = engine.scan([document], Settings(options=opts), today=today, rules=members)
+        except Exception as exc:  # reading the stack failed: every rule of the group says so
+            result.update({rule.id: [internal_error(rule, exc, "reading the stack")] for rule in members})
+            continue
+        result.update({o.rule_id: violations(o) for o in scanned.outcomes})
+    return {rule.id: result.get(rule.id, []) for rule in rules}

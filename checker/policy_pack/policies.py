@@ -24,9 +24,10 @@ from pulumi_policy import (
 )
 from pulumi_policy import Severity as PolicySeverity
 
+from checker.model import Severity
 from checker.policy_pack.analysis import OPTION_KEYS, analyze, read_options
 from checker.rules import ALL_RULES
-from checker.rules.base import Rule, Severity
+from checker.rules.base import Rule
 from checker.schemas import load_schema
 from checker.sources.policy import document_from_policy_resources, stack_config
 

@@ -33,10 +33,10 @@ from pulumi_policy import EnforcementLevel
 from pulumi_policy import PolicyPack as SdkPolicyPack
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-from checker.engine import collector_paused
+from checker.memory import collector_paused
+from checker.model import RuleOptions
 from checker.policy_pack.analysis import Violation, analyze, internal_error, read_options
 from checker.policy_pack.policies import RulePolicy
-from checker.rules.base import RuleOptions
 from checker.sources.policy import document_from_analyzer, stack_config
 
 # The SDK servicer's methods this module relies on (present in pulumi-policy 1.x).

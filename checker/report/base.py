@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Protocol
 
-from checker.engine import ScanResult
-from checker.rules.base import Finding, Severity
+from checker.model import Finding, ScanResult, Severity
 
 
 class Format(Protocol):
@@ -60,7 +59,6 @@ def finding_details(f: Finding) -> Iterator[tuple[str, str]]:
     if f.evidence:
         yield "evidence", f.evidence
     for i, fix in enumerate(f.fixes):
-        recreate = " (recreates the resource)" if fix.replacement else ""
-        yield "fix", f"{fix.title}{recreate}"
+        yield "fix", fix.label
         if i == 0 and fix.snippet:
             yield "snippet", fix.snippet

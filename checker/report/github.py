@@ -8,9 +8,8 @@ not annotated; the closing summary line counts them.
 
 from __future__ import annotations
 
-from checker.engine import ScanResult
+from checker.model import Finding, ScanResult, Severity
 from checker.report.base import location, summary_line
-from checker.rules.base import Finding, Severity
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -35,8 +34,7 @@ def annotation(f: Finding) -> str:
     props.append(("title", f"{f.rule_id} {f.slug}"))
     where = "" if loc is not None else f" [{f.resource.urn}]"
     fixes = "\n".join(
-        f"Fix: {fix.title}" + (" (recreates the resource)" if fix.replacement else "")
-        for fix in f.fixes
+        f"Fix: {fix.label}" for fix in f.fixes
     )
     message = f"{f.message}{where}\n{fixes}"
     head = ",".join(f"{key}={escape_property(value)}" for key, value in props)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from checker.engine import ScanResult, collector_paused
+from checker.memory import collector_paused
+from checker.model import Finding, Fix, ScanResult
 from checker.report.base import counts, location
-from checker.rules.base import Finding, Fix
 from checker.values import redact
 
 

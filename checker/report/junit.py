@@ -14,9 +14,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from itertools import groupby
 
-from checker.engine import ScanResult
+from checker.model import Finding, ScanResult, Severity
 from checker.report.base import location, summary_line
-from checker.rules.base import Finding, Severity
 
 # Characters XML 1.0 cannot carry at all (even escaped).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -42,8 +41,7 @@ def _details(findings: Sequence[Finding]) -> str:
         if f.evidence:
             lines.append(f"evidence: {f.evidence}")
         for fix in f.fixes:
-            recreate = " (recreates the resource)" if fix.replacement else ""
-            lines.append(f"fix: {fix.title}{recreate}")
+            lines.append(f"fix: {fix.label}")
         if f.fixes and f.fixes[0].snippet:
             lines.append(f.fixes[0].snippet.rstrip())
         lines.append("")

@@ -13,9 +13,8 @@ import html
 import re
 from collections.abc import Sequence
 
-from checker.engine import ScanResult
+from checker.model import RECREATES, Finding, Fix, ScanResult, Severity
 from checker.report.base import counts, location
-from checker.rules.base import Finding, Fix, Severity
 
 MARKER = "<!-- maintcheck-report -->"
 ALL_CLEAR_MARKER = "<!-- maintcheck-all-clear -->"  # lets `comment` skip a needless new comment
@@ -66,7 +65,7 @@ def row(f: Finding) -> str:
 
 
 def _fix_block(fix: Fix) -> str:
-    recreate = " *(recreates the resource)*" if fix.replacement else ""
+    recreate = f" *{RECREATES}*" if fix.replacement else ""
     out = f"**{cell(fix.title)}**{recreate}\n\n"
     if fix.snippet:
         out += fenced(fix.snippet) + "\n"

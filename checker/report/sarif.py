@@ -15,11 +15,12 @@ from urllib.parse import quote
 
 from checker import __version__
 from checker.baseline import fingerprint
-from checker.engine import ScanResult, collector_paused
+from checker.memory import collector_paused
+from checker.model import RECREATES, Finding, ScanResult, Severity
 from checker.report.base import Location, counts, location
 from checker.report.json import fix_json
 from checker.rules import ALL_RULES
-from checker.rules.base import Finding, Rule, Severity
+from checker.rules.base import Rule
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "maintcheck/v1"
@@ -74,8 +75,7 @@ def physical_location(loc: Location) -> dict[str, Any]:
 
 
 def _fix_text(f: Finding) -> str:
-    titles = [fix.title.rstrip(".") + (" (recreates the resource)" if fix.replacement else "")
-              for fix in f.fixes]
+    titles = [fix.label.replace(f". {RECREATES}", f" {RECREATES}").rstrip(".") for fix in f.fixes]
     return "Fix: " + titles[0] if len(titles) == 1 else "Fixes: " + "; or ".join(titles)
 
 

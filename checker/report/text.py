@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import click
 
-from checker.engine import ScanResult
+from checker.model import Finding, ScanResult, Severity
 from checker.report.base import finding_details, location, summary_line
-from checker.rules.base import Finding, Severity
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 

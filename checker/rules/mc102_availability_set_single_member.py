@@ -10,8 +10,9 @@ from typing import Any
 
 from checker.azure import types as t
 from checker.inventory import Inventory, Resource
-from checker.rules import snippets as s
-from checker.rules.base import Finding, Fix, Rule, RuleDoc, RuleOptions, Severity, Skipped
+from checker.model import Finding, Fix, RuleOptions, Severity, Skipped
+from checker.rules.base import Rule, RuleDoc
+from checker.rules.support import snippets as s
 
 DOC = RuleDoc(
     what="Checks for availability sets that have exactly one member VM in the scan.",
@@ -43,17 +44,6 @@ DOC = RuleDoc(
         "unchanged; the new VM joins it at creation."
     ),
 )
-
-
-def whole_number(value: Any) -> int | None:
-    """An integer property that may arrive as ``3`` or ``3.0``; None for anything else."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
 
 
 def _second_vm(group: Resource, member: Resource, location: object) -> str:

@@ -9,10 +9,10 @@ from fractions import Fraction
 
 from checker.azure import types as t
 from checker.inventory import Inventory, Resource
-from checker.rules import snippets as s
-from checker.rules.base import Finding, Fix, PatchOp, Rule, RuleDoc, RuleOptions, Severity, Skipped
-from checker.rules.mc102_availability_set_single_member import whole_number
-from checker.values import UNKNOWN
+from checker.model import Finding, Fix, PatchOp, RuleOptions, Severity, Skipped
+from checker.rules.base import Rule, RuleDoc
+from checker.rules.support import snippets as s
+from checker.values import UNKNOWN, whole_number
 
 DEFAULT_UPDATE_DOMAINS = 5  # what Azure's tools pick when the property is unset
 MAX_UPDATE_DOMAINS = 20  # Azure's limit for an availability set

@@ -6,9 +6,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from checker.inventory import Inventory, Resource
-from checker.rules import network as net
-from checker.rules import snippets as s
-from checker.rules.base import Finding, Fix, PatchOp, Rule, RuleDoc, RuleOptions, Severity, Skipped
+from checker.model import Finding, Fix, PatchOp, RuleOptions, Severity, Skipped
+from checker.rules.base import Rule, RuleDoc
+from checker.rules.support import network as net
+from checker.rules.support import snippets as s
 from checker.values import UNKNOWN, get_path, is_known
 
 DOC = RuleDoc(

@@ -9,9 +9,10 @@ from typing import Any
 from checker.azure import types as t
 from checker.azure.vm_sizes import TempDisk, temp_disk
 from checker.inventory import Inventory, Resource, name_or_logical
-from checker.rules import snippets as s
-from checker.rules.base import Finding, Fix, PatchOp, Rule, RuleDoc, RuleOptions, Severity, Skipped
-from checker.rules.scripts import Hit, Script, decode, temp_disk_hits
+from checker.model import Finding, Fix, PatchOp, RuleOptions, Severity, Skipped
+from checker.rules.base import Rule, RuleDoc
+from checker.rules.support import snippets as s
+from checker.rules.support.scripts import Hit, Script, decode, temp_disk_hits
 from checker.values import SECRET, UNKNOWN
 
 DOC = RuleDoc(

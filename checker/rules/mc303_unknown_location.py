@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 from checker.azure import types as t
 from checker.inventory import Inventory, Resource
-from checker.rules import snippets as s
-from checker.rules import workload_regions as wr
-from checker.rules.base import Finding, Fix, PatchOp, Rule, RuleDoc, RuleOptions, Severity, Skipped
+from checker.model import Finding, Fix, PatchOp, RuleOptions, Severity, Skipped
+from checker.rules.base import Rule, RuleDoc
+from checker.rules.support import snippets as s
+from checker.rules.support import workload_regions as wr
 from checker.values import UNKNOWN
 
 DOC = RuleDoc(

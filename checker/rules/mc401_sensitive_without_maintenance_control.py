@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 from checker.azure import types as t
 from checker.inventory import Inventory, Resource, name_or_logical
-from checker.rules import maintenance as m
-from checker.rules import snippets as s
-from checker.rules.base import Finding, Fix, Rule, RuleDoc, RuleOptions, Severity, Skipped
+from checker.model import Finding, Fix, RuleOptions, Severity, Skipped
+from checker.rules.base import Rule, RuleDoc
+from checker.rules.support import maintenance as m
+from checker.rules.support import snippets as s
 
 DOC = RuleDoc(
     what=(

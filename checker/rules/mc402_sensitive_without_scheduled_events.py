@@ -9,9 +9,10 @@ from typing import Any
 
 from checker.azure import types as t
 from checker.inventory import Inventory, Resource
-from checker.rules import maintenance as m
-from checker.rules import snippets as s
-from checker.rules.base import Finding, Fix, PatchOp, Rule, RuleDoc, RuleOptions, Severity, Skipped
+from checker.model import Finding, Fix, PatchOp, RuleOptions, Severity, Skipped
+from checker.rules.base import Rule, RuleDoc
+from checker.rules.support import maintenance as m
+from checker.rules.support import snippets as s
 from checker.values import UNKNOWN
 
 DOC = RuleDoc(

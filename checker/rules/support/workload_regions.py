@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from checker.azure import types as t
 from checker.azure.regions import RegionPairs
 from checker.inventory import Inventory, Resource, Workload
-from checker.rules.base import Rule, Skipped
+from checker.model import Skipped
+from checker.rules.base import Rule
 from checker.values import UNKNOWN
 
 

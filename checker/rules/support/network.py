@@ -14,7 +14,7 @@ from typing import Any
 
 from checker.azure import types as t
 from checker.inventory import Inventory, Resource, name_or_logical
-from checker.rules.snippets import identifier
+from checker.rules.support.snippets import identifier
 from checker.values import UNKNOWN
 
 Ref = Any  # Resource | UNKNOWN | None
