@@ -14,15 +14,13 @@ from checker.commands.comment import comment as comment_command
 from checker.commands.hook import hook_command
 from checker.commands.policy_pack import policy_pack as policy_pack_command
 from checker.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputError
+from checker.report import FORMAT_NAMES
 
 if TYPE_CHECKING:
     from checker.model import ScanResult
 
 
 FAIL_ON = ("error", "warning", "info", "never")
-# Kept in step with checker.report.ALL_FORMATS by tests/test_cli.py (importing the report
-# package here would slow start-up).
-FORMAT_NAMES = ("text", "json", "sarif", "markdown", "github", "junit")
 
 
 def _ids(value: str | None) -> tuple[str, ...]:
@@ -123,8 +121,8 @@ def scan(
     """
     from checker import baseline as baseline_mod
     from checker import config as settings_mod
+    from checker import report
     from checker.engine import scan
-    from checker.report import FORMATS_BY_NAME
     from checker.sources import load_all
     from checker.sources.base import LoadOptions
     from checker.suppressions import FileLineReader
@@ -154,7 +152,7 @@ def scan(
     except InputError as exc:
         click.echo(f"maintcheck: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
-    text = FORMATS_BY_NAME[fmt].render(result)
+    text = report.get(fmt).render(result)
     if output is not None:
         try:
             output.write_text(click.unstyle(text), "utf-8")

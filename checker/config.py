@@ -77,11 +77,9 @@ def _from_table(table: Mapping[str, Any], origin: str) -> Settings:
     table = _dates_as_text(table)
     validate(table, "config", origin)
     _known_rules(table, origin)
-    options = RuleOptions(
-        max_unavailable=float(table.get("max-unavailable", RuleOptions.max_unavailable)),
-        workload_tag=table.get("workload-tag", RuleOptions.workload_tag),
-        sensitive_tag=table.get("sensitive-tag", RuleOptions.sensitive_tag),
-    )
+    options, problems = RuleOptions.from_mapping(table)
+    if problems:  # the schema rejects these first; kept so the two can never disagree silently
+        raise InputError(f"{origin}: {problems[0]}")
     suppressions = tuple(
         Suppression(
             rule=item["rule"],

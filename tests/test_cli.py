@@ -12,8 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from checker import __version__
-from checker.cli import FORMAT_NAMES, cli
-from checker.report import ALL_FORMATS
+from checker.cli import cli
 from checker.rules import ALL_RULES
 from checker.schemas import load_schema
 from tests.builders import StackBuilder
@@ -44,10 +43,6 @@ def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "no such file or directory" in proc.stderr and "Traceback" not in proc.stderr
-
-
-def test_format_names_match_the_format_table() -> None:
-    assert tuple(fmt.name for fmt in ALL_FORMATS) == FORMAT_NAMES
 
 
 def test_rules_and_explain(runner: CliRunner) -> None:

@@ -14,12 +14,12 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
+from checker import report
 from checker.baseline import fingerprint
 from checker.cli import cli
 from checker.config import Settings
 from checker.engine import scan
 from checker.model import ScanResult, Severity
-from checker.report import FORMATS_BY_NAME
 from checker.report.github import escape_data, escape_property
 from checker.report.markdown import GITHUB_LIMIT, MARKER, render_markdown
 from checker.rules import ALL_RULES
@@ -72,7 +72,7 @@ def mixed() -> ScanResult:
 
 
 def render(fmt: str, result: ScanResult) -> str:
-    return FORMATS_BY_NAME[fmt].render(result)
+    return report.get(fmt).render(result)
 
 
 # --- SARIF ---------------------------------------------------------------------------------

@@ -1,21 +1,32 @@
-"""Every report format, in one table."""
+"""Every report format, in one table: name -> the module and class that render it.
+
+The table names modules instead of importing them, so the command line can offer the names as
+choices without paying for every format's imports at start-up; :func:`get` imports one.
+``tests/test_tables.py`` checks that every module of this package is listed and that each
+entry's class carries the name it is listed under.
+"""
 
 from __future__ import annotations
 
-from checker.report.base import Format
-from checker.report.github import GithubFormat
-from checker.report.json import JsonFormat
-from checker.report.junit import JunitFormat
-from checker.report.markdown import MarkdownFormat
-from checker.report.sarif import SarifFormat
-from checker.report.text import TextFormat
+import importlib
+from typing import TYPE_CHECKING, Final
 
-ALL_FORMATS: tuple[Format, ...] = (
-    TextFormat(),
-    JsonFormat(),
-    SarifFormat(),
-    MarkdownFormat(),
-    GithubFormat(),
-    JunitFormat(),
-)
-FORMATS_BY_NAME: dict[str, Format] = {fmt.name: fmt for fmt in ALL_FORMATS}
+if TYPE_CHECKING:
+    from checker.report.base import Format
+
+ALL_FORMATS: Final[dict[str, tuple[str, str]]] = {
+    "text": ("checker.report.text", "TextFormat"),
+    "json": ("checker.report.json", "JsonFormat"),
+    "sarif": ("checker.report.sarif", "SarifFormat"),
+    "markdown": ("checker.report.markdown", "MarkdownFormat"),
+    "github": ("checker.report.github", "GithubFormat"),
+    "junit": ("checker.report.junit", "JunitFormat"),
+}
+FORMAT_NAMES: Final = tuple(ALL_FORMATS)
+
+
+def get(name: str) -> Format:
+    """The format called ``name`` (one of :data:`FORMAT_NAMES`)."""
+    module, cls = ALL_FORMATS[name]
+    fmt: Format = getattr(importlib.import_module(module), cls)()
+    return fmt
