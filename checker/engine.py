@@ -89,9 +89,10 @@ def scan(
     reader: LineReader | None = None,
     baseline: Baseline | None = None,
     today: datetime.date | None = None,
-    rules: Sequence[Rule] = ALL_RULES,
+    rules: Sequence[Rule] | None = None,
 ) -> ScanResult:
-    """Scan ``documents`` with the rules ``settings`` select from ``rules``, then apply
+    """Scan ``documents`` with the rules ``settings`` select from ``rules`` (default: the whole
+    catalog, ``checker.rules.ALL_RULES``), then apply
     suppressions (inline comments only when a ``reader`` of source files is given) and the
     ``baseline``."""
     with collector_paused():
@@ -100,7 +101,7 @@ def scan(
         day = today or datetime.date.today()
         outcomes = tuple(
             _outcome(rule, inventory, settings, day, reader)
-            for rule in selected_rules(settings, rules)
+            for rule in selected_rules(settings, ALL_RULES if rules is None else rules)
         )
         return _result(docs, inventory, outcomes, baseline)
 

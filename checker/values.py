@@ -72,10 +72,6 @@ def is_credential_key(key: str) -> bool:
     return bool(_CREDENTIAL_KEY.match(key))
 
 
-def is_unknown_string(value: str) -> bool:
-    return value in UNKNOWN_SENTINELS
-
-
 def normalize(value: Any, key: str = "") -> Any:
     """Return ``value`` with unknowns, secrets and credential-like keys replaced by markers.
 

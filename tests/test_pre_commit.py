@@ -3,8 +3,9 @@ hook``, and the real ``pre-commit`` tool running this repository's ``.pre-commit
 temporary git repositories) and the GitHub Action (``action.yml``: structure, and its scripts
 run with bash).
 
-pre-commit builds the hook's virtualenv and pip-installs this repository into it; that
-environment holds maintcheck only (a few seconds). The fixture programs name the test
+One test runs the hook as users get it: pre-commit builds the hook's virtualenv and
+pip-installs this repository into it from the package index (marked ``network``); the others run
+the same hook definition with ``language: system`` (offline). The fixture programs name the test
 interpreter's own virtualenv (``sys.prefix``) in ``runtime.options.virtualenv``, so they run
 with the pulumi and pulumi-azure-native already installed there: nothing of 350 MB is
 installed, and nothing is downloaded beyond maintcheck's own small dependencies.
@@ -164,7 +165,12 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
 
 
+@pytest.mark.slow
+@pytest.mark.network
 def test_pre_commit_hook_fails_on_a_finding(pre_commit_home: Path, tmp_path: Path) -> None:
+    """The one run of the hook exactly as users get it: pre-commit builds the hook's own
+    environment from this repository (pip installs maintcheck and its small dependencies from
+    the package index)."""
     env = _env(pre_commit_home)
     write_project(tmp_path / "infra", FINDING_PROGRAM)
     _git_repo(tmp_path, env)
@@ -176,22 +182,44 @@ def test_pre_commit_hook_fails_on_a_finding(pre_commit_home: Path, tmp_path: Pat
     assert "MC101 [single-instance-vm] VM 'web' is a single instance" in run.stdout
 
 
+def _local_hook_config() -> str:
+    """This repository's hook definition (.pre-commit-hooks.yaml) as a `repo: local` hook with
+    `language: system`: the same id, entry, files and serial settings, run with the maintcheck
+    of this virtualenv, so pre-commit builds no environment (no package index needed)."""
+    (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    hook = {**hook, "language": "system"}
+    hook.pop("minimum_pre_commit_version", None)
+    return yaml.safe_dump({"repos": [{"repo": "local", "hooks": [hook]}]})
+
+
+def _run_hooks(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(PRE_COMMIT), "run", "--color", "never", *args],
+        cwd=repo, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )
+
+
+@pytest.mark.slow
 def test_pre_commit_hook_passes_a_clean_program_and_unrelated_files(
     pre_commit_home: Path, tmp_path: Path
 ) -> None:
     env = _env(pre_commit_home)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     write_project(tmp_path / "infra", CLEAN_PROGRAM)
     (tmp_path / "tools").mkdir()
     (tmp_path / "tools" / "lint.py").write_text("print('not infrastructure')\n")
+    (tmp_path / ".pre-commit-config.yaml").write_text(_local_hook_config())
     _git_repo(tmp_path, env)
-    run = _try_repo(tmp_path, env, "--all-files", "--verbose")
+    run = _run_hooks(tmp_path, env, "--all-files", "--verbose")
     assert run.returncode == 0, run.stdout + run.stderr
+    assert "- hook id: maintcheck" in run.stdout
     assert "0 findings in 3 resources." in run.stdout
-    unrelated = _try_repo(tmp_path, env, "--files", "tools/lint.py", "--verbose")
+    unrelated = _run_hooks(tmp_path, env, "--files", "tools/lint.py", "--verbose")
     assert unrelated.returncode == 0, unrelated.stdout + unrelated.stderr
     assert "no Pulumi project (Pulumi.yaml) holds the changed files" in unrelated.stdout
 
 
+@pytest.mark.slow
 def test_system_hook_variant_from_docs(pre_commit_home: Path, tmp_path: Path) -> None:
     """The `language: system` variant of docs/pre-commit.md: maintcheck from the PATH (here
     this virtualenv), so pre-commit builds no environment at all."""

@@ -346,6 +346,7 @@ def test_a_missing_module_is_named_with_what_to_install() -> None:
     assert "runtime.options.virtualenv" in message
 
 
+@pytest.mark.slow
 def test_a_hanging_program_is_stopped_with_its_children(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -465,7 +466,7 @@ def test_cli_relative_path_prints_relative_locations(
         (["missing_module"], "needs module 'maintcheck_fixture_missing_sdk'"),
         (["nodejs"], "pulumi preview --json"),
         (["app"], "--stack NAME"),
-        (["hangs", "--timeout", "2"], "did not finish within 2 s"),
+        pytest.param(["hangs", "--timeout", "2"], "did not finish within 2 s", marks=pytest.mark.slow),
     ],
 )
 def test_cli_errors_exit_2_without_our_traceback(args: list[str], expected: str) -> None:

@@ -79,7 +79,3 @@ def kind_of(type_token: str) -> str:
         return type_token
     module = _VERSION_SUFFIX.sub("", parts[1])
     return f"{module}:{parts[2]}"
-
-
-def is_azure(type_token: str) -> bool:
-    return kind_of(type_token) != type_token or type_token.startswith("azure-native:")

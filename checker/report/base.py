@@ -14,7 +14,6 @@ from checker.model import Finding, ScanResult, Severity
 
 class Format(Protocol):
     name: str
-    description: str
 
     def render(self, result: ScanResult) -> str: ...
 

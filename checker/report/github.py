@@ -43,7 +43,6 @@ def annotation(f: Finding) -> str:
 
 class GithubFormat:
     name = "github"
-    description = "GitHub Actions annotations (workflow commands) on the program's lines"
 
     def render(self, result: ScanResult) -> str:
         lines = [annotation(f) for f in result.findings if f.suppressed is None]

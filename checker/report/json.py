@@ -56,7 +56,6 @@ def report_json(result: ScanResult) -> dict[str, Any]:
 
 class JsonFormat:
     name = "json"
-    description = "for programs: the versioned contract in schemas/report.schema.json"
 
     def render(self, result: ScanResult) -> str:
         with collector_paused():

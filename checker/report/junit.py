@@ -118,7 +118,6 @@ def report_junit(result: ScanResult) -> ET.Element:
 
 class JunitFormat:
     name = "junit"
-    description = "JUnit XML for Azure DevOps and GitLab test reports"
 
     def render(self, result: ScanResult) -> str:
         root = report_junit(result)

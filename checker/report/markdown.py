@@ -186,7 +186,6 @@ def render_markdown(result: ScanResult, budget: int = BUDGET) -> str:
 
 class MarkdownFormat:
     name = "markdown"
-    description = "a pull-request comment (the body `maintcheck comment` posts)"
 
     def render(self, result: ScanResult) -> str:
         return render_markdown(result)

@@ -154,7 +154,6 @@ def report_sarif(result: ScanResult) -> dict[str, Any]:
 
 class SarifFormat:
     name = "sarif"
-    description = "SARIF 2.1.0 for GitHub code scanning and other SARIF viewers"
 
     def render(self, result: ScanResult) -> str:
         with collector_paused():

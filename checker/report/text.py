@@ -30,7 +30,6 @@ def _finding(f: Finding) -> list[str]:
 
 class TextFormat:
     name = "text"
-    description = "for people at a terminal: grouped by resource, with fixes"
 
     def render(self, result: ScanResult) -> str:
         out: list[str] = []

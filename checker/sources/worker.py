@@ -10,8 +10,7 @@ have. It must work with any pulumi 3.x SDK. JOB.json (written by checker/sources
 
     {"project": str, "stack": str, "project_dir": abs path, "main": abs path of the file to run,
      "subscription": str, "tenant": str, "client": str, "object": str,
-     "arm_types": {kind: "microsoft.compute/virtualmachines", ...},
-     "name_properties": {kind: "vmName", ...}}
+     "types_module": abs path of checker/azure/types.py (loaded by path: see load_types)}
 
 Config arrives in the environment (PULUMI_CONFIG, PULUMI_CONFIG_SECRET_KEYS). RESULT.json:
 
