@@ -214,13 +214,7 @@ def explain(rule_id: str) -> None:
     wanted = rule_id.strip()
     for r in ALL_RULES:
         if wanted.upper() == r.id or wanted.lower() == r.slug:
-            click.echo(
-                f"{r.id} {r.slug} ({r.severity})\n{r.title}\n\n"
-                f"What it does\n{r.doc.what}\n\n"
-                f"Why it matters\n{r.doc.why}\n\n"
-                f"Example\n{r.doc.example}\n\n"
-                f"Fix\n{r.doc.fix}"
-            )
+            click.echo(r.help_text(), nl=False)
             return
     raise click.BadParameter(
         f"{rule_id!r} is not a rule; `maintcheck rules` lists them.", param_hint="RULE"

@@ -27,32 +27,13 @@ FINGERPRINT_KEY = "maintcheck/v1"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def rule_help_markdown(rule: Rule) -> str:
-    doc = rule.doc
-    return (
-        f"**{rule.id} {rule.slug}**: {rule.title}\n\n"
-        f"## What it does\n{doc.what}\n\n"
-        f"## Why it matters\n{doc.why}\n\n"
-        f"## Example\n```python\n{doc.example}\n```\n\n"
-        f"## Fix\n{doc.fix}\n"
-    )
-
-
-def rule_help_text(rule: Rule) -> str:
-    doc = rule.doc
-    return (
-        f"What it does: {doc.what}\n\nWhy it matters: {doc.why}\n\n"
-        f"Example:\n{doc.example}\n\nFix: {doc.fix}\n"
-    )
-
-
 def sarif_rule(rule: Rule) -> dict[str, Any]:
     return {
         "id": rule.id,
         "name": rule.slug,
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": rule.doc.what},
-        "help": {"text": rule_help_text(rule), "markdown": rule_help_markdown(rule)},
+        "help": {"text": rule.help_text(), "markdown": rule.help_markdown()},
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {"tags": ["azure", "maintenance", "reliability"]},
     }

@@ -22,6 +22,15 @@ class RuleDoc:
     example: str
     fix: str
 
+    def sections(self) -> tuple[tuple[str, str], ...]:
+        """(heading, text) in the order every rendering shows them."""
+        return (
+            ("What it does", self.what),
+            ("Why it matters", self.why),
+            ("Example", self.example),
+            ("Fix", self.fix),
+        )
+
 
 Check = Callable[[Inventory, RuleOptions], Iterable[Finding | Skipped]]
 
@@ -34,6 +43,19 @@ class Rule:
     title: str
     doc: RuleDoc
     check: Check = field(repr=False)
+
+    def help_text(self) -> str:
+        """The rule's documentation as plain text (`maintcheck explain`, SARIF ``help.text``)."""
+        body = "\n\n".join(f"{heading}\n{text}" for heading, text in self.doc.sections())
+        return f"{self.id} {self.slug} ({self.severity})\n{self.title}\n\n{body}\n"
+
+    def help_markdown(self) -> str:
+        """The rule's documentation as Markdown (SARIF ``help.markdown``, docs pages)."""
+        parts = [f"**{self.id} {self.slug}** ({self.severity}): {self.title}"]
+        for heading, text in self.doc.sections():
+            shown = f"```python\n{text}\n```" if heading == "Example" else text
+            parts.append(f"## {heading}\n{shown}")
+        return "\n\n".join(parts) + "\n"
 
     def finding(
         self,
