@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +154,17 @@ def inventory(*stacks: StackBuilder, workload_tag: str = "workload") -> Inventor
 
 
 __all__ = ["SUB", "Document", "RawResource", "Ref", "SourcePosition", "StackBuilder", "arm_id", "inventory"]
+
+
+def broken_rule(secret: str) -> Any:
+    """A rule (MC999 broken-rule) whose check raises, with ``secret`` in the exception's text:
+    front doors must isolate it and never print the text."""
+    from checker.model import Severity
+    from checker.rules.base import Rule, RuleDoc
+
+    def check(inv: Any, options: Any) -> Iterator[Any]:
+        raise ZeroDivisionError(secret)
+        yield
+
+    return Rule("MC999", "broken-rule", Severity.ERROR, "Always fails",
+                RuleDoc("what", "why", "example", "fix"), check)

@@ -4,9 +4,7 @@ raises is isolated there (its outcome names it; the others still report)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -14,22 +12,14 @@ from click.testing import CliRunner
 from checker import engine
 from checker.cli import cli
 from checker.config import Settings
-from checker.model import Severity
 from checker.rules import ALL_RULES, RULES_BY_ID
-from checker.rules.base import Rule, RuleDoc
-from tests.builders import StackBuilder
+from tests.builders import StackBuilder, broken_rule
 
 VM = "azure-native:compute:VirtualMachine"
 SECRET_TEXT = "do-not-print-this-value"
 
 
-def _broken(inv: Any, options: Any) -> Iterator[Any]:
-    raise ZeroDivisionError(SECRET_TEXT)
-    yield
-
-
-BROKEN = Rule("MC999", "broken-rule", Severity.ERROR, "Always fails",
-              RuleDoc("what", "why", "example", "fix"), _broken)
+BROKEN = broken_rule(SECRET_TEXT)
 
 
 def _lonely_vm() -> StackBuilder:

@@ -24,12 +24,12 @@ from checker.policy_pack import PACK_NAME
 from checker.policy_pack.analysis import analyze, finding_message
 from checker.policy_pack.templates import CHECKOUT_REQUIREMENT, render
 from checker.rules import ALL_RULES, RULES_BY_ID
-from checker.rules.base import Rule, RuleDoc
+from checker.rules.base import Rule
 from checker.sources.base import LoadOptions
 from checker.sources.policy import document_from_analyzer
 from checker.values import SECRET
 from checker.values import UNKNOWN as UNKNOWN_MARKER
-from tests.builders import StackBuilder
+from tests.builders import StackBuilder, broken_rule
 from tests.policy_harness import (
     ADVISORY,
     DISABLED,
@@ -372,13 +372,7 @@ def test_pack_logged_no_errors(engine: PackProcess) -> None:
 # -- the engine's verdicts -> violations (no gRPC) ---------------------------------------------
 
 
-def _broken(inv: Any, options: Any) -> Iterator[Any]:
-    raise ZeroDivisionError(SECRET_TEXT)
-    yield
-
-
-BROKEN = Rule("MC999", "broken-rule", Severity.ERROR, "Always fails",
-              RuleDoc("what", "why", "example", "fix"), _broken)
+BROKEN = broken_rule(SECRET_TEXT)
 
 
 def test_an_internal_error_in_one_rule_is_a_note_naming_it() -> None:
