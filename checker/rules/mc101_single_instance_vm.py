@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from checker.azure import types as t
 from checker.inventory import Inventory, Resource
@@ -151,6 +152,7 @@ def _fixes(vm: Resource, location: object) -> tuple[Fix, ...]:
 
 
 def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
+    placements: dict[str, Any] = {}  # per workload: its VMs' placements are read once
     for vm in inv.of_kind(t.VM):
         group = inv.vm_set(vm)
         if group is UNKNOWN:
@@ -162,7 +164,9 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
         if workload.basis == "unknown":
             yield RULE.skipped(vm, "its workload tag is not known, so its workload's zones are not")
             continue
-        placed = _zone_placements(inv, workload.vms)
+        if workload.key not in placements:
+            placements[workload.key] = _zone_placements(inv, workload.vms)
+        placed = placements[workload.key]
         if not isinstance(placed, set):
             yield RULE.skipped(vm, "the zones (or regions) of its workload are not known")
             continue
