@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from checker.jsontext import dumps_indented
 from checker.memory import collector_paused
 from checker.model import Finding, Fix, ScanResult
 from checker.report.base import counts, location
@@ -59,4 +59,4 @@ class JsonFormat:
 
     def render(self, result: ScanResult) -> str:
         with collector_paused():
-            return json.dumps(report_json(result), indent=2) + "\n"
+            return dumps_indented(report_json(result)) + "\n"

@@ -8,13 +8,13 @@ concrete text edits of the artifact, and a property patch on a constructor call 
 
 from __future__ import annotations
 
-import json
 import posixpath
 from typing import Any
 from urllib.parse import quote
 
 from checker import __version__
 from checker.baseline import fingerprint
+from checker.jsontext import dumps_indented
 from checker.memory import collector_paused
 from checker.model import RECREATES, Finding, ScanResult, Severity
 from checker.report.base import Location, counts, location
@@ -138,4 +138,4 @@ class SarifFormat:
 
     def render(self, result: ScanResult) -> str:
         with collector_paused():
-            return json.dumps(report_sarif(result), indent=2, ensure_ascii=False) + "\n"
+            return dumps_indented(report_sarif(result), ensure_ascii=False) + "\n"
