@@ -13,6 +13,7 @@ from typing import Any
 
 from checker.errors import InputError
 from checker.inventory import Document
+from checker.memory import collector_paused
 from checker.sources.base import LoadOptions, Source
 from checker.sources.preview import PreviewSource
 from checker.sources.program import ProgramSource
@@ -66,7 +67,9 @@ def load_all(paths: Iterable[Path], options: LoadOptions) -> list[Document]:
     documents: list[Document] = []
     seen: dict[tuple[str, str], Document] = {}
     for path in unique:
-        for doc in load_path(path, options):
+        with collector_paused():  # parsing builds one large graph: see checker.memory
+            loaded = load_path(path, options)
+        for doc in loaded:
             key = (doc.project, doc.stack)
             if doc.resources and key in seen:
                 first = seen[key].origin
