@@ -1,12 +1,16 @@
-"""Benchmark the scan engine and CLI start-up (issue 2). Prints figures; asserts nothing.
+"""Benchmark the scan engine and CLI start-up (issues 2 and 17). Prints figures; asserts nothing.
 
-    python benchmarks/scan.py [--sizes 500,1000,5000] [--repeat 3]
+    python benchmarks/scan.py [--sizes 500,1000,5000,10000] [--workload 8000] [--repeat 3]
 
 For each N it writes a stack export of N VMs (availability sets of 4, a NIC each, a public IP
-on every other VM), then times, as separate processes and best of ``--repeat`` runs:
-  - ``maintcheck scan FILE --format json`` against a process that only ``json.load``s the file;
+on every other VM), then runs, as separate processes, best of ``--repeat`` runs each:
+  - ``maintcheck scan FILE --format json`` against a process that only ``json.load``s the file:
+    CPU seconds (user + system of the child) and wall seconds of each, the CPU ratio, and the
+    scan's peak memory (max RSS);
+  - one workload of ``--workload`` zonal VMs (one `workload` tag): growth must stay linear;
   - ``maintcheck --version`` against bare ``python -c pass``.
-Targets: scan <= 2.0x parse-only at 5,000 VMs; start-up <= bare Python + 0.15 s.
+Targets: scan <= 2.0x parse-only (CPU) at 5,000 VMs; start-up <= bare Python + 0.15 s.
+The policy pack's figures: benchmarks/policy_pack.py.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -111,42 +116,72 @@ def export_document(n_vms: int) -> dict[str, Any]:
     return {"version": 3, "deployment": {"manifest": {}, "resources": resources}}
 
 
-def best_of(cmd: list[str], repeat: int, ok: tuple[int, ...] = (0,)) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
-        elapsed = time.perf_counter() - start
-        if proc.returncode not in ok:
-            raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.decode()}")
-        best = min(best, elapsed)
-    return best
+def one_workload(n_vms: int) -> dict[str, Any]:
+    """``n_vms`` VMs tagged with one workload, spread over three zones, in no set."""
+    resources: list[dict[str, Any]] = []
+    for i in range(n_vms):
+        inputs = {"resourceGroupName": "bench-rg", "location": "eastus", "zones": [str(i % 3 + 1)],
+                  "hardwareProfile": {"vmSize": "Standard_D2s_v5"}, "tags": {"workload": "web"}}
+        resources.append(_record("azure-native:compute:VirtualMachine", f"vm-{i}", inputs,
+                                 "Microsoft.Compute/virtualMachines"))
+    return {"version": 3, "deployment": {"manifest": {}, "resources": resources}}
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    cpu: float
+    max_rss_mb: float
+
+
+def run_once(cmd: list[str], ok: tuple[int, ...]) -> Run:
+    """Run ``cmd`` as a child; its wall time, CPU time and peak memory (from wait4)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    stderr = proc.stderr.read().decode() if proc.stderr else ""
+    code = os.waitstatus_to_exitcode(status)
+    if code not in ok:
+        raise SystemExit(f"{' '.join(cmd)} failed ({code}): {stderr}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def best_of(cmd: list[str], repeat: int, ok: tuple[int, ...] = (0,)) -> Run:
+    runs = [run_once(cmd, ok) for _ in range(repeat)]
+    return Run(min(r.wall for r in runs), min(r.cpu for r in runs), max(r.max_rss_mb for r in runs))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--sizes", default="500,1000,5000")
+    parser.add_argument("--sizes", default="500,1000,5000,10000")
+    parser.add_argument("--workload", type=int, default=8000, help="VMs of the one-workload case")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     py = sys.executable
     maintcheck = [py, "-c", "from checker.cli import main; main()"]
     env_note = f"python {sys.version.split()[0]}, {os.cpu_count()} cores"
     print(f"maintcheck scan benchmark ({env_note}); best of {args.repeat} runs, seconds")
-    print(f"{'VMs':>6} {'resources':>9} {'MB':>6} {'parse-only':>10} {'scan':>8} {'ratio':>6}")
+    print(f"{'case':>16} {'resources':>9} {'MB':>6} {'parse cpu':>9} {'parse wall':>10} "
+          f"{'scan cpu':>8} {'scan wall':>9} {'ratio':>6} {'peak MB':>7}")
+    cases = [(f"{n} VMs", export_document(n)) for n in (int(x) for x in args.sizes.split(","))]
+    if args.workload:
+        cases.append((f"1 wl x {args.workload}", one_workload(args.workload)))
     with tempfile.TemporaryDirectory() as tmp:
-        for n in (int(x) for x in args.sizes.split(",")):
-            doc = export_document(n)
-            path = Path(tmp) / f"export-{n}.json"
+        for label, doc in cases:
+            path = Path(tmp) / "export.json"
             path.write_text(json.dumps(doc))
             parse = best_of([py, "-c", f"import json; json.load(open({str(path)!r}))"], args.repeat)
             scan = best_of([*maintcheck, "scan", str(path), "--format", "json"], args.repeat, (0, 1))
             size_mb = path.stat().st_size / 1e6
-            print(f"{n:>6} {len(doc['deployment']['resources']):>9} {size_mb:>6.1f} "
-                  f"{parse:>10.3f} {scan:>8.3f} {scan / parse:>5.2f}x")
+            print(f"{label:>16} {len(doc['deployment']['resources']):>9} {size_mb:>6.1f} "
+                  f"{parse.cpu:>9.3f} {parse.wall:>10.3f} {scan.cpu:>8.3f} {scan.wall:>9.3f} "
+                  f"{scan.cpu / parse.cpu:>5.2f}x {scan.max_rss_mb:>7.0f}")
     bare = best_of([py, "-c", "pass"], args.repeat * 3)
     version = best_of([*maintcheck, "--version"], args.repeat * 3)
-    print(f"start-up: python -c pass {bare:.3f} s; maintcheck --version {version:.3f} s; "
-          f"overhead {version - bare:+.3f} s (target <= +0.150 s)")
+    print(f"start-up: python -c pass {bare.wall:.3f} s; maintcheck --version {version.wall:.3f} s; "
+          f"overhead {version.wall - bare.wall:+.3f} s (target <= +0.150 s)")
+
 
 
 if __name__ == "__main__":
