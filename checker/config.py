@@ -36,6 +36,9 @@ class Settings:
     suppressions: tuple[Suppression, ...] = ()
     fail_on: str | None = None
     origin: str | None = None
+    # `maintcheck plan`: workload names tier by tier (first tier first), and the wait between steps.
+    tiers: tuple[tuple[str, ...], ...] = ()
+    plan_wait_minutes: int = 30
 
 
 def _dates_as_text(table: Mapping[str, Any]) -> dict[str, Any]:
@@ -98,6 +101,10 @@ def _from_table(table: Mapping[str, Any], origin: str) -> Settings:
         suppressions=suppressions,
         fail_on=table.get("fail-on"),
         origin=origin,
+        tiers=tuple(
+            (tier,) if isinstance(tier, str) else tuple(tier) for tier in table.get("tiers", ())
+        ),
+        plan_wait_minutes=table.get("plan-wait-minutes", 30),
     )
 
 

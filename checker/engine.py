@@ -133,4 +133,5 @@ def _result(
         incomplete=any(doc.incomplete for doc in docs) or any(o.error for o in outcomes),
         baselined=baselined,
         outcomes=outcomes,
+        inventory=inventory,
     )

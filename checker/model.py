@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
 
 from checker.inventory.resource import Resource
+
+if TYPE_CHECKING:
+    from checker.inventory import Inventory
 
 
 class Severity(enum.IntEnum):
@@ -176,6 +179,9 @@ class ScanResult:
     incomplete: bool = False
     baselined: int = 0  # findings left out because the --baseline file accepts them
     outcomes: tuple[RuleOutcome, ...] = ()
+    # The inventory the rules judged: commands that look at the fleet itself (simulate, plan)
+    # read it from here instead of building a second one.
+    inventory: Inventory | None = field(default=None, compare=False, repr=False)
 
     @property
     def failed_rules(self) -> tuple[RuleOutcome, ...]:
