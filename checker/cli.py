@@ -12,7 +12,10 @@ import click
 from checker import __version__
 from checker.commands.comment import comment as comment_command
 from checker.commands.hook import hook_command
+from checker.commands.plan import plan as plan_command
 from checker.commands.policy_pack import policy_pack as policy_pack_command
+from checker.commands.scanning import config_pairs as _config_pairs
+from checker.commands.simulate import simulate as simulate_command
 from checker.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputError
 from checker.report import FORMAT_NAMES
 
@@ -42,16 +45,6 @@ def _ids(value: str | None) -> tuple[str, ...]:
             f"{', '.join(unmatched)}: no rule has this ID or prefix (see `maintcheck rules`)."
         )
     return ids
-
-
-def _config_pairs(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    pairs = []
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"{item!r}: write it as KEY=VALUE, e.g. vmCount=2.")
-        pairs.append((key.strip(), value))
-    return tuple(pairs)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -224,6 +217,8 @@ def explain(rule_id: str) -> None:
 cli.add_command(hook_command(scan))
 cli.add_command(policy_pack_command)
 cli.add_command(comment_command)
+cli.add_command(simulate_command)
+cli.add_command(plan_command)
 
 
 def main() -> None:

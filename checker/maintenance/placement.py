@@ -219,7 +219,8 @@ class _Placer:
             domains = [f"FD {i}" for i in range(fds)]
         else:
             domains = [f"UD {i}" for i in range(DEFAULT_UPDATE_DOMAINS)]
-        slots = [(vm, name_or_logical(vm)) for vm in sorted(members, key=lambda v: (name_or_logical(v), v.urn))]
+        ordered = sorted(members, key=lambda v: (name_or_logical(v), v.urn))
+        slots = [(vm, name_or_logical(vm)) for vm in ordered]
         slots += [(vmss, f"{vmss.name}_{i}") for i in range(capacity)]
         for index, (res, name) in enumerate(slots):
             own = _zones(res) if res is not vmss else []

@@ -1,0 +1,135 @@
+"""What the commands built on a scan share: reading PATHS into one engine scan, and writing
+``--format NAME[:FILE]`` outputs.
+
+``simulate`` and ``plan`` call :func:`run_scan`, which calls :func:`checker.engine.scan` (the
+one pipeline) exactly as ``maintcheck scan`` does, and read the inventory it judged from the
+result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from checker.errors import EXIT_ERROR, InputError
+
+if TYPE_CHECKING:
+    from checker.config import Settings
+    from checker.model import ScanResult
+
+
+def config_pairs(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """``--config KEY=VALUE`` options as pairs."""
+    pairs = []
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r}: write it as KEY=VALUE, e.g. vmCount=2.")
+        pairs.append((key.strip(), value))
+    return tuple(pairs)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One ``--format``: a format name, and the file it goes to (None: standard output)."""
+
+    name: str
+    path: Path | None
+
+
+def targets(values: Sequence[str], names: Sequence[str], default: str = "text") -> list[Target]:
+    """Parse ``--format NAME[:FILE]`` options; at most one may go to standard output."""
+    out: list[Target] = []
+    for value in values or (default,):
+        name, sep, file = value.partition(":")
+        if name not in names:
+            raise click.BadParameter(
+                f"{value!r}: the format must be one of {', '.join(names)}, optionally "
+                f"followed by :FILE (e.g. {names[0]}:report.{names[0]}).",
+                param_hint="--format",
+            )
+        if sep and not file:
+            raise click.BadParameter(f"{value!r}: name the file after the colon.", param_hint="--format")
+        out.append(Target(name, Path(file) if file else None))
+    if sum(1 for t in out if t.path is None) > 1:
+        raise click.BadParameter(
+            "only one format can go to standard output; send the others to files (NAME:FILE).",
+            param_hint="--format",
+        )
+    return out
+
+
+def fail(message: str) -> None:
+    click.echo(f"maintcheck: error: {message}", err=True)
+    raise SystemExit(EXIT_ERROR)
+
+
+def run_scan(
+    paths: Sequence[Path],
+    stacks: tuple[str, ...],
+    config: tuple[str, ...],
+    config_file: Path | None,
+    timeout: float,
+) -> tuple[Settings, ScanResult]:
+    """Load PATHS (default: the current directory) and scan them as one scan; bad input ends
+    the command with its message and exit code 2."""
+    from checker import config as settings_mod
+    from checker.engine import scan
+    from checker.sources import load_all
+    from checker.sources.base import LoadOptions
+    from checker.suppressions import FileLineReader
+
+    found = list(paths) or [Path(".")]
+    options = LoadOptions(stacks=stacks, config=config_pairs(config), timeout=timeout)
+    try:
+        if config_file is not None:
+            settings = settings_mod.load_file(config_file)
+        else:
+            dirs = [p if p.is_dir() else p.parent for p in found] + [Path.cwd()]
+            settings = settings_mod.discover(dirs)
+        documents = load_all(found, options)
+        result = scan(documents, settings, reader=FileLineReader())
+    except InputError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail() exits
+    for warning in result.warnings:
+        click.echo(f"maintcheck: warning: {warning}", err=True)
+    return settings, result
+
+
+def write(chosen: Sequence[Target], render: Callable[[str], str], summary: str) -> None:
+    """Render each target and write it; the summary line goes to stdout when every format goes
+    to a file."""
+    for target in chosen:
+        text = render(target.name)
+        if target.path is None:
+            click.echo(text, nl=False)
+            continue
+        try:
+            target.path.write_text(text, "utf-8")
+        except OSError as exc:
+            fail(f"{target.path}: cannot write: {exc.strerror}")
+    if all(t.path is not None for t in chosen):
+        click.echo(summary)
+
+
+def scan_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The input options every command built on a scan takes (PATHS, --stack, --config,
+    --config-file, --timeout), as ``maintcheck scan`` spells them."""
+    for option in reversed((
+        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+        click.option("--stack", "stacks", multiple=True, metavar="NAME",
+                     help="Stack of a project to scan; repeat to scan several stacks as one scan."),
+        click.option("--config", "config", multiple=True, metavar="KEY=VALUE",
+                     help="Override stack config for a program run, like `pulumi config set`."),
+        click.option("--config-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                     help="maintcheck.toml or pyproject.toml to read instead of discovering one."),
+        click.option("--timeout", type=click.FloatRange(min=1), default=120.0, show_default=True,
+                     help="Seconds a program may run under mocks."),
+    )):
+        command = option(command)
+    return command
