@@ -31,8 +31,9 @@ from checker.azure.regions import RegionPairs, region_pairs
 from checker.inventory import Inventory, Resource, Workload
 from checker.inventory.index import parse_arm_id
 from checker.maintenance.costs import costs, temp_disk_note
-from checker.maintenance.placement import AVAILABILITY_SET, UNKNOWN_REGION, Instance, fleet
+from checker.maintenance.placement import AVAILABILITY_SET, SINGLE, UNKNOWN_REGION, Instance, fleet
 from checker.maintenance.tiers import Tiers, tiers
+from checker.maintenance.waves import wave_label
 from checker.model import Finding
 
 # The subscription of the ids maintcheck's program mocks make up: never a real one.
@@ -100,12 +101,17 @@ def _limit(in_region: int, max_unavailable: float) -> int:
     return min(limit, in_region - 1) if in_region >= 2 else limit
 
 
-def _batches(planned: Sequence[Instance], in_region: int, max_unavailable: float) -> list[list[Instance]]:
-    """One domain (zone, update domain, fault domain) at a time, each cut to the limit."""
+def _batches(planned: Sequence[Instance], in_region: int, max_unavailable: float,
+             cut: list[str]) -> list[list[Instance]]:
+    """One domain (zone, update domain, fault domain) at a time, each cut to the limit; the
+    wave labels of domains that had to be cut are added to ``cut``."""
     limit = _limit(in_region, max_unavailable)
     cells: dict[tuple[str, str, str], list[Instance]] = {}
     for inst in sorted(planned, key=Instance.sort_key):
         cells.setdefault(inst.cell, []).append(inst)
+    for members in cells.values():
+        if len(members) > limit and members[0].group != SINGLE:
+            cut.append(wave_label(members[0]))
     return [members[i:i + limit] for members in cells.values() for i in range(0, len(members), limit)]
 
 
@@ -145,6 +151,7 @@ def build_plan(
         groups[key].append(inst)
 
     raw_steps: list[tuple[int, list[Instance], list[str]]] = []  # (phase, VMs, notes)
+    cut: list[str] = []
     for phase in range(len(region_phases)):
         for tier in range(len(order.order)):
             queues: dict[tuple[str, str], deque[list[Instance]]] = {}
@@ -156,7 +163,7 @@ def build_plan(
                     singles.extend(members)
                 else:
                     queues[(wl_key, region)] = deque(
-                        _batches(members, in_region[(wl_key, region)], max_unavailable)
+                        _batches(members, in_region[(wl_key, region)], max_unavailable, cut)
                     )
             while any(queues.values()):
                 taken: Counter[str] = Counter()
@@ -203,7 +210,7 @@ def build_plan(
         phases=region_phases,
         wait_minutes=wait_minutes,
         include_sets=include_sets,
-        notes=tuple(_plan_notes(order, planned, left, include_sets)),
+        notes=tuple(_plan_notes(order, planned, left, include_sets, cut)),
     )
 
 
@@ -217,8 +224,13 @@ def _serving_notes(vms: Sequence[Instance], by_key: Mapping[str, Workload],
 
 
 def _plan_notes(order: Tiers, planned: Sequence[Instance], left: Sequence[Instance],
-                include_sets: bool) -> list[str]:
+                include_sets: bool, cut: Sequence[str]) -> list[str]:
     notes: list[str] = []
+    if cut:
+        notes.append(
+            "these domains hold more of a workload than one step may take (max-unavailable), so "
+            f"they are split over several steps: {', '.join(cut)}"
+        )
     listed = "; ".join(
         f"tier {i}: " + ", ".join(wl.label for wl in tier) for i, tier in enumerate(order.order, 1)
     )

@@ -2,8 +2,8 @@
 grid of regions x zones / update domains / fault domains with every instance placed, coloured
 by workload, the instances of each workload's worst wave outlined.
 
-No script, no external resource. Every string from the input is escaped with
-:func:`html.escape` (text and attributes alike).
+No script, no external resource. Every string from the input is escaped with :func:`e` (text
+and attributes alike).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections import defaultdict
 from typing import Final
 
 from checker.maintenance.placement import Instance, domain_key
-from checker.maintenance.render.text import percent, verdict
+from checker.maintenance.render.text import percent, plain, verdict
 from checker.maintenance.waves import Simulation
 
 PALETTE: Final = (
@@ -37,7 +37,9 @@ svg .vm.worst rect { stroke: #b71c1c; stroke-width: 3; }
 
 
 def e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    """Text or attribute value: HTML-escaped; control characters (which HTML cannot carry)
+    shown as ``\\xNN``."""
+    return html.escape(plain(str(text)), quote=True)
 
 
 def _short(name: str) -> str:
