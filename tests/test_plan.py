@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checker.azure.regions import region_pairs
-from checker.engine import scan
 from checker.config import Settings
+from checker.engine import scan
 from checker.inventory import Inventory
 from checker.maintenance.placement import fleet
 from checker.maintenance.plan import Plan, build_plan
@@ -228,11 +228,11 @@ def build(specs: Sequence[dict[str, tuple[str, int, int]]], edges: Sequence[tupl
             flex = (scale_set(s, f"{tag}-flex", None, mode="Flexible", tags={"workload": tag})
                     if kind == "flex" else None)
             for j in range(count):
-                zone = str(j % domains + 1) if kind == "zones" else None
+                zone = str(j % min(domains, 3) + 1) if kind == "zones" else None
                 deps = {"osProfile": [first_vm[(b, region)] for a, b in edges
                                       if a == w and (b, region) in first_vm]}
-                ref = vm(s, f"{tag}-{j}", group=group, vmss=flex, zone=zone if zone and int(zone) <= 3 else None,
-                         workload=tag, deps={k: v for k, v in deps.items() if v} or None)
+                ref = vm(s, f"{tag}-{j}", group=group, vmss=flex, zone=zone, workload=tag,
+                         deps={k: v for k, v in deps.items() if v} or None)
                 first_vm.setdefault((w, region), ref)
     return inventory(*(s for s in stacks.values() if s.records))
 

@@ -291,3 +291,17 @@ def test_every_rendering_is_deterministic() -> None:
         assert renderer(SIMULATE_FORMATS, name)(nasty_fleet()) == renderer(SIMULATE_FORMATS, name)(
             nasty_fleet()
         )
+
+
+def test_every_rendering_module_is_in_a_format_table() -> None:
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "checker" / "maintenance" / "render"
+    modules = {p.stem for p in folder.glob("*.py")} - {"__init__"}
+    from checker.maintenance.render import PLAN_FORMATS
+
+    tables = [*SIMULATE_FORMATS.values(), *PLAN_FORMATS.values()]
+    assert {module.rsplit(".", 1)[-1] for module, _ in tables} == modules
+    for table in (SIMULATE_FORMATS, PLAN_FORMATS):
+        for name in table:
+            assert callable(renderer(table, name))
