@@ -165,6 +165,19 @@ def test_a_set_with_one_update_domain_is_split_so_the_workload_keeps_serving() -
     check_invariants(inv, plan)
 
 
+def test_update_domain_k_of_several_sets_of_one_workload_share_a_step() -> None:
+    s = stack()
+    for n in range(3):
+        group = aset(s, f"web-as-{n}", 2, tags={"workload": "web"})
+        vm(s, f"web-{n}a", group=group, workload="web")
+        vm(s, f"web-{n}b", group=group, workload="web")
+    inv = inventory(s)
+    plan = build_plan(inv, include_sets=True)
+    assert names(plan) == [["web-0a", "web-1a", "web-2a"], ["web-0b", "web-1b", "web-2b"]]
+    assert [len(v) for v in names(build_plan(inv, include_sets=True, max_unavailable=0.34))] == [2, 2, 1, 1]
+    check_invariants(inv, plan)
+
+
 def test_scale_set_instances_are_left_to_azure() -> None:
     s = stack()
     scale_set(s, "api-vmss", 3)

@@ -305,3 +305,16 @@ def test_every_rendering_module_is_in_a_format_table() -> None:
     for table in (SIMULATE_FORMATS, PLAN_FORMATS):
         for name in table:
             assert callable(renderer(table, name))
+
+
+def test_a_worst_case_of_many_sets_names_three_and_counts_the_rest() -> None:
+    s = stack()
+    for n in range(5):
+        group = aset(s, f"as-{n}", 2, tags={"workload": "web"})
+        vm(s, f"web-{n}a", group=group, workload="web")
+        vm(s, f"web-{n}b", group=group, workload="web")
+    w = one(run(s), "web")
+    assert len(w.worst.together) == 5 and w.worst.left == 5
+    assert w.worst.label == (
+        "worst case: eastus / as-0 / UD 0 + eastus / as-1 / UD 0 + eastus / as-2 / UD 0 + 2 more waves"
+    )

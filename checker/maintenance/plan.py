@@ -6,7 +6,8 @@ certain sequence to follow"). The plan is a list of steps that
 
 * never take all instances of a multi-instance workload at once: per workload and region at most
   ``max-unavailable`` of its instances there (at least 1, never all of a region's two or more),
-  one zone / update domain / fault domain at a time;
+  one zone / update domain / fault domain of each group (zones, a set) at a time — so the
+  update domain k of several sets of one workload may share a step, as Azure itself may;
 * never hold both regions of a pair: regions are split into phases, no two paired regions in one
   phase, and each phase is finished before the next starts;
 * maintain tiers in order (config ``tiers``, else dependencies first, dependents last);
@@ -101,18 +102,22 @@ def _limit(in_region: int, max_unavailable: float) -> int:
     return min(limit, in_region - 1) if in_region >= 2 else limit
 
 
-def _batches(planned: Sequence[Instance], in_region: int, max_unavailable: float,
-             cut: list[str]) -> list[list[Instance]]:
-    """One domain (zone, update domain, fault domain) at a time, each cut to the limit; the
-    wave labels of domains that had to be cut are added to ``cut``."""
-    limit = _limit(in_region, max_unavailable)
+Domains = dict[tuple[str, str], deque[list[Instance]]]  # (group, set name) -> its batches in order
+
+
+def _batches(planned: Sequence[Instance], limit: int, cut: list[str]) -> Domains:
+    """Per group (zones, a set, a scale set, the single VMs), its domains in order, each cut to
+    ``limit``; the wave labels of domains that had to be cut are added to ``cut``."""
     cells: dict[tuple[str, str, str], list[Instance]] = {}
     for inst in sorted(planned, key=Instance.sort_key):
         cells.setdefault(inst.cell, []).append(inst)
-    for members in cells.values():
-        if len(members) > limit and members[0].group != SINGLE:
+    groups: Domains = {}
+    for (group, name, _domain), members in cells.items():
+        if len(members) > limit and group != SINGLE:
             cut.append(wave_label(members[0]))
-    return [members[i:i + limit] for members in cells.values() for i in range(0, len(members), limit)]
+        queue = groups.setdefault((group, name), deque())
+        queue.extend(members[i:i + limit] for i in range(0, len(members), limit))
+    return groups
 
 
 def build_plan(
@@ -154,7 +159,8 @@ def build_plan(
     cut: list[str] = []
     for phase in range(len(region_phases)):
         for tier in range(len(order.order)):
-            queues: dict[tuple[str, str], deque[list[Instance]]] = {}
+            # (workload, region) -> (how many one step may take there, its groups' domains)
+            queues: dict[tuple[str, str], tuple[int, Domains]] = {}
             singles: list[Instance] = []
             for (p, ti, wl_key, region), members in sorted(groups.items()):
                 if p != phase or ti != tier:
@@ -162,17 +168,22 @@ def build_plan(
                 if total[wl_key] == 1:
                     singles.extend(members)
                 else:
-                    queues[(wl_key, region)] = deque(
-                        _batches(members, in_region[(wl_key, region)], max_unavailable, cut)
-                    )
-            while any(queues.values()):
+                    limit = _limit(in_region[(wl_key, region)], max_unavailable)
+                    queues[(wl_key, region)] = (limit, _batches(members, limit, cut))
+            while any(q for _limit_, by_group in queues.values() for q in by_group.values()):
                 taken: Counter[str] = Counter()
                 vms: list[Instance] = []
-                for (wl_key, _region), queue in queues.items():
-                    if queue and taken[wl_key] + len(queue[0]) < total[wl_key]:
-                        batch = queue.popleft()
-                        taken[wl_key] += len(batch)
-                        vms.extend(batch)
+                for (wl_key, _region), (limit, by_group) in queues.items():
+                    used = 0  # one domain per group, at most ``limit`` of the region
+                    for queue in by_group.values():
+                        if not queue:
+                            continue
+                        size = len(queue[0])
+                        if used + size <= limit and taken[wl_key] + size < total[wl_key]:
+                            batch = queue.popleft()
+                            used += size
+                            taken[wl_key] += size
+                            vms.extend(batch)
                 raw_steps.append((phase, vms, _serving_notes(vms, by_key, total)))
             for inst in singles:
                 raw_steps.append((phase, [inst], [

@@ -35,6 +35,7 @@ from checker.maintenance.placement import (
 )
 
 _EXACT_REGIONS: Final = 12  # up to this many regions, the worst region combination is exact
+_NAMED_PARTS: Final = 3  # waves named in a combined worst case's label (``together`` has all)
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,10 @@ def _worst(waves: Sequence[Wave], total: int, pairs: RegionPairs) -> Wave:
         return parts[0]
     down = [inst for w in parts for inst in w.down]
     labels = tuple(w.label for w in parts)
-    return _wave("worst case: " + " + ".join(labels), ", ".join(chosen), down, total, labels)
+    shown = " + ".join(labels[:_NAMED_PARTS])
+    if len(labels) > _NAMED_PARTS:
+        shown += f" + {len(labels) - _NAMED_PARTS} more waves"
+    return _wave(f"worst case: {shown}", ", ".join(chosen), down, total, labels)
 
 
 def _paired(a: str, b: str, pairs: RegionPairs) -> bool:
