@@ -4,8 +4,9 @@ workload tag). Prints figures; asserts nothing.
 
     python benchmarks/simulate.py [--sizes 500,1000,5000] [--repeat 1]
 
-Each command runs as its own process, best of ``--repeat`` runs; simulate and plan run the same
-engine scan, so their extra time over ``scan`` is what the waves and the runbook cost.
+Each command runs as its own process, best of ``--repeat`` runs, CPU seconds (wall in brackets:
+the machine may be shared); simulate and plan run the same engine scan, so their extra time over
+``scan`` is what the waves and the runbook cost.
 """
 
 from __future__ import annotations
@@ -30,13 +31,13 @@ def main() -> None:
     maintcheck = [sys.executable, "-c", "from checker.cli import main; main()"]
     print(f"maintcheck simulate/plan benchmark (python {sys.version.split()[0]}, "
           f"{os.cpu_count()} cores); best of {args.repeat} runs, seconds")
-    print(f"{'VMs':>6} {'scan':>8} {'simulate':>9} {'sim html':>9} {'plan':>8} {'plan sets':>10}")
+    print(f"{'VMs':>6} {'scan':>14} {'simulate':>14} {'sim html':>14} {'plan':>14} {'plan sets':>14}")
     with tempfile.TemporaryDirectory() as tmp:
         for n in (int(x) for x in args.sizes.split(",")):
             path = Path(tmp) / f"export-{n}.json"
             path.write_text(json.dumps(export_document(n)))
             out = str(Path(tmp) / "out")
-            times = [
+            runs = [
                 best_of([*maintcheck, "scan", str(path), "--format", "json"], args.repeat, (0, 1)),
                 best_of([*maintcheck, "simulate", str(path), "--format", f"json:{out}"], args.repeat),
                 best_of([*maintcheck, "simulate", str(path), "--format", f"html:{out}"], args.repeat),
@@ -44,8 +45,7 @@ def main() -> None:
                 best_of([*maintcheck, "plan", str(path), "--include-sets", "--format", f"json:{out}"],
                         args.repeat),
             ]
-            print(f"{n:>6} {times[0]:>8.3f} {times[1]:>9.3f} {times[2]:>9.3f} {times[3]:>8.3f} "
-                  f"{times[4]:>10.3f}")
+            print(f"{n:>6} " + " ".join(f"{r.cpu:>6.2f} ({r.wall:>5.2f})" for r in runs))
 
 
 if __name__ == "__main__":

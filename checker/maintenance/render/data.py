@@ -3,9 +3,9 @@ and ``plan.schema.json``)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from checker.jsontext import dumps_indented
 from checker.maintenance.placement import Instance
 from checker.maintenance.plan import Plan
 from checker.maintenance.waves import Simulation, Wave
@@ -79,8 +79,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
 
 
 def simulation_json(sim: Simulation) -> str:
-    return json.dumps(simulation_document(sim), indent=2) + "\n"
+    return dumps_indented(simulation_document(sim)) + "\n"
 
 
 def plan_json(plan: Plan) -> str:
-    return json.dumps(plan_document(plan), indent=2) + "\n"
+    return dumps_indented(plan_document(plan)) + "\n"
