@@ -182,6 +182,13 @@ def test_an_unknown_location_is_its_own_region() -> None:
     assert w.worst.region == "unknown"
 
 
+def test_a_vm_whose_workload_tag_is_unknown_is_simulated_alone_and_said() -> None:
+    s = stack()
+    vm(s, "web-0", tags={"workload": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"})
+    (w,) = run(s).workloads
+    assert w.worst.left == 0 and any("workload tag is not known" in n for n in w.notes)
+
+
 def test_a_scale_set_of_unknown_capacity_is_not_simulated_but_said() -> None:
     s = stack()
     s.add("azure-native:compute:VirtualMachineScaleSet", "ghost", {"resourceGroupName": "rg"})

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from checker.commands.scanning import run_scan, scan_options, targets, write
+from checker.commands.scanning import format_option, run_scan, scan_options, targets, write
 from checker.maintenance.render import PLAN_FORMATS
 
 NAMES = tuple(PLAN_FORMATS)
@@ -14,9 +14,7 @@ NAMES = tuple(PLAN_FORMATS)
 
 @click.command()
 @scan_options
-@click.option("--format", "formats", multiple=True, metavar="NAME[:FILE]",
-              help="Output format, " + ", ".join(NAMES) + " (default text), to standard output "
-                   "or, as NAME:FILE, to a file; repeat for several.")
+@format_option(NAMES)
 @click.option("--include-sets", is_flag=True,
               help="Also sequence VMs in availability sets, one update domain per step "
                    "(by default they are left to Azure, as Microsoft recommends).")

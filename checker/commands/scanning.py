@@ -133,3 +133,12 @@ def scan_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )):
         command = option(command)
     return command
+
+
+def format_option(names: Sequence[str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--format NAME[:FILE]``, repeatable, checked by :func:`targets`."""
+    return click.option(
+        "--format", "formats", multiple=True, metavar="NAME[:FILE]",
+        help="Output format, " + ", ".join(names) + " (default text), to standard output or, as "
+             "NAME:FILE, to a file; repeat for several.",
+    )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from checker.commands.scanning import run_scan, scan_options, targets, write
+from checker.commands.scanning import format_option, run_scan, scan_options, targets, write
 from checker.maintenance.render import SIMULATE_FORMATS
 
 NAMES = tuple(SIMULATE_FORMATS)
@@ -14,9 +14,7 @@ NAMES = tuple(SIMULATE_FORMATS)
 
 @click.command()
 @scan_options
-@click.option("--format", "formats", multiple=True, metavar="NAME[:FILE]",
-              help="Output format, " + ", ".join(NAMES) + " (default text), to standard output "
-                   "or, as NAME:FILE, to a file; repeat for several.")
+@format_option(NAMES)
 def simulate(
     paths: tuple[Path, ...],
     stacks: tuple[str, ...],

@@ -136,6 +136,9 @@ class _Placer:
         self.notes.setdefault(workload.key, []).append(text)
 
     def workload(self, workload: Workload) -> Iterator[Instance]:
+        if workload.basis == "unknown":
+            self.note(workload, "its workload tag is not known (computed at deploy time), so it "
+                                "is simulated alone")
         scale_sets = [s for s in workload.sets if s.kind == t.SCALE_SET]
         in_scale_set: dict[Resource, Resource] = {}
         for vmss in scale_sets:
