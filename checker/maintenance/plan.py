@@ -221,7 +221,7 @@ def build_plan(
         phases=region_phases,
         wait_minutes=wait_minutes,
         include_sets=include_sets,
-        notes=tuple(_plan_notes(order, planned, left, include_sets, cut)),
+        notes=tuple(_plan_notes(order, planned, left, include_sets, cut, max_unavailable)),
     )
 
 
@@ -235,8 +235,14 @@ def _serving_notes(vms: Sequence[Instance], by_key: Mapping[str, Workload],
 
 
 def _plan_notes(order: Tiers, planned: Sequence[Instance], left: Sequence[Instance],
-                include_sets: bool, cut: Sequence[str]) -> list[str]:
+                include_sets: bool, cut: Sequence[str], max_unavailable: float) -> list[str]:
     notes: list[str] = []
+    if planned:
+        notes.append(
+            f"a step takes at most {max_unavailable:.0%} (max-unavailable) of a workload's "
+            "instances in a region, at least one and never all of them, one zone / update "
+            "domain / fault domain of each set at a time"
+        )
     if cut:
         notes.append(
             "these domains hold more of a workload than one step may take (max-unavailable), so "
