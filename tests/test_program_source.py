@@ -396,9 +396,9 @@ def test_one_failing_stack_stops_the_others_at_once(tmp_path: Path) -> None:
 
 def test_other_runtimes_are_sent_to_preview_json() -> None:
     with pytest.raises(InputError) as err:
-        load("nodejs")
+        load("golang")
     message = str(err.value)
-    assert "runtime `nodejs`" in message and "pulumi preview --json" in message
+    assert "runtime `go`" in message and "pulumi preview --json" in message
 
 
 def test_an_apply_error_is_a_warning_and_the_scan_goes_on() -> None:
@@ -464,7 +464,7 @@ def test_cli_relative_path_prints_relative_locations(
     [
         (["raises"], "the program raised IndexError"),
         (["missing_module"], "needs module 'maintcheck_fixture_missing_sdk'"),
-        (["nodejs"], "pulumi preview --json"),
+        (["golang"], "pulumi preview --json"),
         (["app"], "--stack NAME"),
         pytest.param(["hangs", "--timeout", "2"], "did not finish within 2 s", marks=pytest.mark.slow),
     ],

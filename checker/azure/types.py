@@ -66,8 +66,9 @@ NAME_PROPERTIES: Final[dict[str, str]] = {
     MAINTENANCE_CONFIGURATION: "resourceName",
 }
 
-_PKG_PREFIX = re.compile(r"^azure-native(_[A-Za-z0-9_]+)?$")
-_VERSION_SUFFIX = re.compile(r"/v\d{8}(preview)?$|/v\d+(_\d+)*(preview)?$")
+# The package part of a type token, and a module's version suffix (also sent to the Node worker).
+PACKAGE_PATTERN: Final = re.compile(r"^azure-native(_[A-Za-z0-9_]+)?$")
+VERSION_SUFFIX: Final = re.compile(r"/v\d{8}(preview)?$|/v\d+(_\d+)*(preview)?$")
 
 
 def kind_of(type_token: str) -> str:
@@ -75,7 +76,7 @@ def kind_of(type_token: str) -> str:
     if type_token.startswith("pulumi:providers:azure-native"):
         return PROVIDER
     parts = type_token.split(":")
-    if len(parts) != 3 or not _PKG_PREFIX.match(parts[0]):
+    if len(parts) != 3 or not PACKAGE_PATTERN.match(parts[0]):
         return type_token
-    module = _VERSION_SUFFIX.sub("", parts[1])
+    module = VERSION_SUFFIX.sub("", parts[1])
     return f"{module}:{parts[2]}"

@@ -1,6 +1,7 @@
 """Every input format maintcheck reads, in one table, and detection of which one applies.
 
-A directory is a Pulumi project (run under mocks); a file is read as JSON and claimed by
+A directory is a Pulumi project (Python and TypeScript/JavaScript programs run under mocks,
+YAML programs are read); a file is read as JSON and claimed by
 content: a stack export has ``deployment``, a preview has ``steps``.
 """
 
@@ -15,11 +16,19 @@ from checker.errors import InputError
 from checker.inventory import Document
 from checker.memory import collector_paused
 from checker.sources.base import LoadOptions, Source
+from checker.sources.nodejs import NodeProgramSource
 from checker.sources.preview import PreviewSource
 from checker.sources.program import ProgramSource
 from checker.sources.state import StateSource
 
-ALL_SOURCES: tuple[Source, ...] = (ProgramSource(), StateSource(), PreviewSource())
+# A project directory is claimed by its runtime; ProgramSource takes the rest (python, and
+# explains what it cannot run), so it comes after the other program sources.
+ALL_SOURCES: tuple[Source, ...] = (
+    NodeProgramSource(),
+    ProgramSource(),
+    StateSource(),
+    PreviewSource(),
+)
 
 
 def _read_json(path: Path) -> Any:

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -76,9 +76,9 @@ class ProgramSource:
         project = read_project(path)
         if project.runtime != "python":
             raise InputError(
-                f"{project.file}: runtime `{project.runtime}`: maintcheck runs only Python "
-                "programs. Run `pulumi preview --json > preview.json` in the project and scan "
-                "that file instead: `maintcheck scan preview.json`."
+                f"{project.file}: runtime `{project.runtime}`: maintcheck runs Python, "
+                "TypeScript/JavaScript (nodejs) and YAML programs. Run `pulumi preview --json "
+                "> preview.json` in the project and scan that file instead: `maintcheck scan preview.json`."
             )
         if not project.main.is_file():
             raise InputError(
@@ -99,23 +99,32 @@ class ProgramSource:
             )
             for stack in stacks
         ]
-        notes = (*warnings, *venv_warnings)
-        live = Processes()
-        if len(runs) == 1:
-            return [execute(runs[0], notes, live)]
-        workers = max(1, min(len(runs), os.cpu_count() or 1))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(execute, run, notes, live) for run in runs]
-            try:
-                wait(futures, return_when=FIRST_EXCEPTION)
-                for future in futures:
-                    error = future.exception() if future.done() else None
-                    if error is not None:
-                        raise error
-                return [future.result() for future in futures]
-            except BaseException:  # one run failed, or Ctrl-C: stop the others now
-                live.kill_all()
-                raise
+        return run_stacks(runs, (*warnings, *venv_warnings), execute)
+
+
+def run_stacks(
+    runs: Sequence[Run],
+    notes: Sequence[str],
+    execute: Callable[[Run, Sequence[str], Processes], Document],
+) -> list[Document]:
+    """``execute`` every run (one per stack), in parallel when there are several; the first
+    failure stops the others."""
+    live = Processes()
+    if len(runs) == 1:
+        return [execute(runs[0], notes, live)]
+    workers = max(1, min(len(runs), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(execute, run, notes, live) for run in runs]
+        try:
+            wait(futures, return_when=FIRST_EXCEPTION)
+            for future in futures:
+                error = future.exception() if future.done() else None
+                if error is not None:
+                    raise error
+            return [future.result() for future in futures]
+        except BaseException:  # one run failed, or Ctrl-C: stop the others now
+            live.kill_all()
+            raise
 
 
 class Processes:
@@ -184,13 +193,13 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
         pass
 
 
-def _spawn(run: Run, job_file: Path, result_file: Path, live: Processes) -> tuple[int, str]:
+def _spawn(run: Run, command: Sequence[str], live: Processes) -> tuple[int, str]:
     """Run the worker; (exit code, stderr). InputError when it outlives the timeout."""
     # Config comes only from this run: no PULUMI_CONFIG* of the calling shell.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_CONFIG")}
     env.update(run.config.env())
     proc = subprocess.Popen(
-        [run.python, str(WORKER), str(job_file), str(result_file)],
+        list(command),
         cwd=run.project.dir,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -217,15 +226,17 @@ def _spawn(run: Run, job_file: Path, result_file: Path, live: Processes) -> tupl
     return proc.returncode, err.decode("utf-8", "replace")
 
 
-def execute(run: Run, notes: Sequence[str] = (), live: Processes | None = None) -> Document:
-    """Run one stack of a program and read what it registered."""
+def run_worker(
+    run: Run, worker: Sequence[str], job: Mapping[str, Any], live: Processes | None = None
+) -> Mapping[str, Any]:
+    """Run ``worker + [JOB.json, RESULT.json]`` for one stack and read the result it wrote."""
     with tempfile.TemporaryDirectory(prefix="maintcheck-") as tmp:
         job_file, result_file = Path(tmp, "job.json"), Path(tmp, "result.json")
-        job_file.write_text(json.dumps(_job(run)), "utf-8")
+        job_file.write_text(json.dumps(job), "utf-8")
         try:
-            code, err = _spawn(run, job_file, result_file, live or Processes())
+            code, err = _spawn(run, [*worker, str(job_file), str(result_file)], live or Processes())
         except OSError as exc:
-            raise InputError(f"{run.label}: cannot start {run.python}: {exc.strerror}.") from None
+            raise InputError(f"{run.label}: cannot start {worker[0]}: {exc.strerror}.") from None
         try:
             result = json.loads(result_file.read_text("utf-8"))
         except (OSError, ValueError):
@@ -235,12 +246,17 @@ def execute(run: Run, notes: Sequence[str] = (), live: Processes | None = None) 
         detail = f"; its last words: {last[0]}" if last else ""
         raise InputError(
             f"{run.label}: the program ended without reporting its resources (exit code "
-            f"{code}){detail}. Does it call os._exit() or crash the interpreter?"
+            f"{code}){detail}. Does it exit the process itself or crash the interpreter?"
         )
-    return _document(run, result, notes)
+    return result
 
 
-def _document(run: Run, result: Mapping[str, Any], notes: Sequence[str]) -> Document:
+def execute(run: Run, notes: Sequence[str] = (), live: Processes | None = None) -> Document:
+    """Run one stack of a program and read what it registered."""
+    return document(run, run_worker(run, [run.python, str(WORKER)], _job(run), live), notes)
+
+
+def document(run: Run, result: Mapping[str, Any], notes: Sequence[str]) -> Document:
     status = result.get("status")
     error = result.get("error") or {}
     if status == "no-pulumi":

@@ -195,6 +195,17 @@ def read_project(directory: Path) -> Project:
     )
 
 
+def project_runtime(directory: Path) -> str | None:
+    """The ``runtime`` name of the project in ``directory``; None when there is no readable
+    Pulumi.yaml (the Python program source then reports what is wrong with it)."""
+    if find_project_file(directory) is None:
+        return None
+    try:
+        return read_project(directory).runtime
+    except InputError:
+        return None
+
+
 def stack_files(project: Project) -> dict[str, Path]:
     """Stack name -> its ``Pulumi.<stack>.yaml``, sorted by name."""
     found: dict[str, Path] = {}
