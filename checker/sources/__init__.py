@@ -20,11 +20,13 @@ from checker.sources.nodejs import NodeProgramSource
 from checker.sources.preview import PreviewSource
 from checker.sources.program import ProgramSource
 from checker.sources.state import StateSource
+from checker.sources.yaml_program import YamlProgramSource
 
 # A project directory is claimed by its runtime; ProgramSource takes the rest (python, and
 # explains what it cannot run), so it comes after the other program sources.
 ALL_SOURCES: tuple[Source, ...] = (
     NodeProgramSource(),
+    YamlProgramSource(),
     ProgramSource(),
     StateSource(),
     PreviewSource(),
