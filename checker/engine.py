@@ -118,6 +118,7 @@ def _result(
         key=lambda s: (s.rule_id, s.resource.stack, s.resource.name),
     )
     warnings = [w for doc in docs for w in doc.warnings]
+    warnings.extend(inventory.warnings)
     warnings.extend(o.error_message for o in outcomes if o.error is not None)
     warnings.extend(s.message for s in skipped)
     warnings.extend(note for o in outcomes for note in o.notes)

@@ -25,6 +25,7 @@ from checker.policy_pack.analysis import analyze, finding_message
 from checker.policy_pack.templates import CHECKOUT_REQUIREMENT, render
 from checker.rules import ALL_RULES, RULES_BY_ID
 from checker.rules.base import Rule
+from checker.sources import load_path
 from checker.sources.base import LoadOptions
 from checker.sources.policy import document_from_analyzer
 from checker.values import SECRET
@@ -445,6 +446,26 @@ def test_resources_of_a_mocked_program_run(engine: PackProcess, tmp_path: Path) 
     )
     jump = [d for d in got if d[0] == "single-instance-vm" and d[1].endswith("::jump")]
     assert len(jump) == 1 and "VM 'jump' is a single instance" in jump[0][3]
+
+
+def test_classic_provider_resources_get_the_cli_findings(engine: PackProcess) -> None:
+    """Classic azure resources (pulumi-azure) reach the pack in their own shapes; the pack
+    judges them through the same inventory as the CLI."""
+    program = REPO / "tests" / "fixtures" / "programs" / "yaml_classic"
+    (document,) = load_path(program, LoadOptions())
+    records = [
+        {"urn": r.urn, "type": r.type, "inputs": dict(r.inputs), "outputs": dict(r.outputs or {}),
+         "parent": r.parent, "dependencies": list(r.dependencies),
+         "propertyDependencies": {k: list(v) for k, v in r.property_dependencies.items()}}
+        for r in document.resources
+    ]
+    got = diagnostics(engine.analyze_stack(analyzer_resources(records)))
+    result = CliRunner().invoke(cli, ["scan", str(program), "--format", "json", "--fail-on", "never"])
+    report = json.loads(result.output)
+    level = {"error": "mandatory", "warning": "advisory", "info": "advisory"}
+    expected = sorted((f["slug"], f["resource"]["urn"], level[f["severity"]]) for f in report["findings"])
+    assert sorted((d[0], d[1], d[2]) for d in got if "could not judge" not in d[3]) == expected
+    assert {"single-instance-vm", "dynamic-public-ip", "availability-set-not-aligned"} <= {d[0] for d in got}
 
 
 # -- the pack directory ------------------------------------------------------------------------

@@ -16,10 +16,11 @@ resources.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
-from checker.azure import types as t
+from checker.azure import classic
 from checker.inventory.index import Ref, ResourceIndex, parse_arm_id
 from checker.inventory.locations import Locations
 from checker.inventory.references import References
@@ -68,20 +69,28 @@ class Inventory:
         self._memberships = Memberships(self._index, self._references)
         self._workloads = Workloads(self._index, self._memberships, workload_tag)
         self._memo: dict[Hashable, Any] = {}
+        self.warnings: tuple[str, ...] = ()  # what the scan could not judge (see build)
 
     @classmethod
     def build(cls, documents: Iterable[Document], workload_tag: str = "workload") -> Inventory:
         resources: list[Resource] = []
         configs: dict[tuple[str, str], Mapping[str, Any]] = {}
         kinds: dict[str, str] = {}  # type token -> kind, worked out once per token
+        unmodelled: dict[str, int] = {}
         for doc in documents:
             configs[(doc.stack, doc.project)] = doc.config
             for raw in doc.resources:
                 kind = kinds.get(raw.type)
                 if kind is None:
-                    kind = kinds[raw.type] = t.kind_of(raw.type)
+                    kind = kinds[raw.type] = classic.kind_of(raw.type)
+                if kind != raw.type and classic.is_classic(raw.type):
+                    raw = _native_shape(raw)
+                elif raw.custom and classic.unmodelled(raw.type):
+                    unmodelled[raw.type] = unmodelled.get(raw.type, 0) + 1
                 resources.append(make_resource(raw, doc, kind))
-        return cls(resources, configs, workload_tag)
+        inventory = cls(resources, configs, workload_tag)
+        inventory.warnings = tuple(w for w in [classic.unmodelled_warning(unmodelled)] if w)
+        return inventory
 
     def memo(self, compute: Callable[..., T], *args: Hashable) -> T:
         """``compute(self, *args)``, computed once per inventory and kept: rules share derived
@@ -148,3 +157,16 @@ class Inventory:
 
     def workloads(self) -> tuple[Workload, ...]:
         return self._workloads.all()
+
+
+def _native_shape(raw: RawResource) -> RawResource:
+    """A classic azure resource rewritten into its azure-native counterpart's shape."""
+    shaped = classic.native(raw.type, raw.inputs, raw.outputs, raw.property_dependencies)
+    if shaped is None:
+        return raw
+    return dataclasses.replace(
+        raw,
+        inputs=shaped.inputs,
+        outputs=shaped.outputs,
+        property_dependencies=shaped.property_dependencies,
+    )
