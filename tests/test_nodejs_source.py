@@ -146,3 +146,27 @@ def test_a_program_error_names_the_users_typescript_line(node_project: MakeProje
     assert "the program raised RangeError: too many" in proc.stderr
     assert f"src/index.ts\", line {line_of(index, 'too many')}" in proc.stderr
     assert "node_worker.js" not in proc.stderr and "node_modules" not in proc.stderr
+
+
+def test_outputs_only_azure_computes_are_unknown_as_in_a_preview(node_project: MakeProject) -> None:
+    project = node_project(FIX / "js_app")
+    (project / "index.js").write_text(
+        'const pulumi = require("@pulumi/pulumi");\n'
+        'const compute = require("@pulumi/azure-native/compute");\n'
+        'const other = new pulumi.StackReference("org/net/prod");\n'
+        'const aset = new compute.AvailabilitySet("as", { resourceGroupName: "rg" });\n'
+        "aset.statuses.apply((s) => s.length);  // would throw on undefined: must not run\n"
+        'new compute.VirtualMachine("vm", {\n'
+        '    resourceGroupName: other.getOutput("rg"),\n'
+        "    availabilitySet: { id: aset.id },\n"
+        "    licenseType: aset.platformFaultDomainCount.apply((n) => `x${n}`),\n"
+        "});\n"
+    )
+    [doc] = load_path(project, LoadOptions(config=(("region", "eastus"),)))
+    assert not doc.incomplete
+    inv = Inventory.build([doc])
+    [vm] = inv.of_kind(t.VM)
+    [aset] = inv.of_kind(t.AVAILABILITY_SET)
+    assert not isinstance(vm.get("licenseType"), str)  # UNKNOWN
+    assert not isinstance(vm.get("resourceGroupName"), str)  # a StackReference output: UNKNOWN
+    assert inv.members(aset) == (vm,)  # ids are known

@@ -492,7 +492,10 @@ function main() {
     const ts = installTypeScript();
     result.typescript = ts ? ts.version : null;
     placeholderMissingConfig(pulumi);
-    pulumi.runtime.setMocks(mocks(), job.project, job.stack, false);
+    // A preview, as `pulumi preview` of new resources: the outputs a mock does not return
+    // (those only Azure computes, a StackReference's) are unknown, and apply callbacks on them
+    // do not run; inputs, names and ids are known.
+    pulumi.runtime.setMocks(mocks(), job.project, job.stack, true);
     wrapMonitor(pulumi.runtime.getMonitor());
 
     process.on("unhandledRejection", onLateError);
