@@ -2,8 +2,9 @@
 
 Three ways, looked at in this order (the first that gives a reason wins):
 
-1. an inline comment ``# maintcheck: ignore[MC201] reason`` (several IDs comma-separated) on
-   the line that constructs the resource, or in the block of comment lines directly above it;
+1. an inline comment ``# maintcheck: ignore[MC201] reason`` (several IDs comma-separated; ``//``
+   in TypeScript/JavaScript) on the line that constructs the resource, or in the block of
+   comment lines directly above it;
 2. the resource tag ``maintcheck-ignore`` = ``MC201: reason`` (several separated by ``;``);
 3. ``suppress`` entries of the config file (rule ID or prefix, a glob over the logical name or
    URN, a reason, an optional ``expires`` date; an expired entry suppresses nothing).
@@ -36,9 +37,9 @@ TAG = "maintcheck-ignore"
 NO_REASON = "no reason given"
 
 _RULE_ID = re.compile(r"^MC[0-9]{0,3}$")
-_MARKER = re.compile(r"#\s*maintcheck\s*:", re.IGNORECASE)
+_MARKER = re.compile(r"(?:#|//)\s*maintcheck\s*:", re.IGNORECASE)
 _COMMENT = re.compile(
-    r"#\s*maintcheck\s*:\s*ignore\s*\[(?P<ids>[^\]]*)\](?P<reason>[^#]*)", re.IGNORECASE
+    r"(?:#|//)\s*maintcheck\s*:\s*ignore\s*\[(?P<ids>[^\]]*)\](?P<reason>[^#]*)", re.IGNORECASE
 )
 _INLINE_HELP = "write it as `# maintcheck: ignore[MC201] reason`"
 _TAG_HELP = f"write the tag {TAG!r} as 'MC201: reason' (several separated by ';')"
@@ -150,7 +151,7 @@ def _comment_lines(lines: Sequence[str], line: int) -> list[int]:
         return []
     numbers = [line]
     above = line - 1
-    while above >= 1 and lines[above - 1].lstrip().startswith("#"):
+    while above >= 1 and lines[above - 1].lstrip().startswith(("#", "//")):
         numbers.append(above)
         above -= 1
     return numbers

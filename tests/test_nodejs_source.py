@@ -170,3 +170,16 @@ def test_outputs_only_azure_computes_are_unknown_as_in_a_preview(node_project: M
     assert not isinstance(vm.get("licenseType"), str)  # UNKNOWN
     assert not isinstance(vm.get("resourceGroupName"), str)  # a StackReference output: UNKNOWN
     assert inv.members(aset) == (vm,)  # ids are known
+
+
+def test_inline_suppression_in_javascript(node_project: MakeProject) -> None:
+    project = node_project(FIX / "js_app")
+    index = project / "index.js"
+    index.write_text(
+        index.read_text().replace(
+            "const lonely = ", "// maintcheck: ignore[MC101] a build agent we can lose\nconst lonely = "
+        )
+    )
+    proc = scan(str(project), "--format", "json", "--config", "region=westeurope")
+    [finding] = [f for f in findings(proc) if f["rule"] == "MC101"]
+    assert finding["suppressed"] == "a build agent we can lose"

@@ -131,3 +131,17 @@ def test_stacks_and_config_of_a_yaml_program(tmp_path: Path) -> None:
     docs = load_path(project, LoadOptions(stacks=("prod", "dev")))
     sizes = {d.stack: Inventory.build([d]).of_kind(t.VM)[0].get("hardwareProfile.vmSize") for d in docs}
     assert sizes == {"prod": "Standard_D8ds_v5", "dev": "Standard_D2ds_v5"}
+
+
+def test_inline_suppression_in_yaml(runner: CliRunner, tmp_path: Path) -> None:
+    project = tmp_path / "app"
+    shutil.copytree(APP, project)
+    program = project / "Pulumi.yaml"
+    program.write_text(
+        program.read_text().replace(
+            "  web-nic-0:\n", "  # maintcheck: ignore[MC201] the address is reserved in DHCP\n  web-nic-0:\n"
+        )
+    )
+    result = runner.invoke(cli, ["scan", str(project), "--format", "json", "--fail-on", "never"])
+    [finding] = [f for f in json.loads(result.output)["findings"] if f["rule"] == "MC201"]
+    assert finding["suppressed"] == "the address is reserved in DHCP"
