@@ -183,3 +183,25 @@ def test_inline_suppression_in_javascript(node_project: MakeProject) -> None:
     proc = scan(str(project), "--format", "json", "--config", "region=westeurope")
     [finding] = [f for f in findings(proc) if f["rule"] == "MC101"]
     assert finding["suppressed"] == "a build agent we can lose"
+
+
+def test_a_program_that_never_ends_is_stopped(node_project: MakeProject) -> None:
+    project = node_project(FIX / "js_app")
+    (project / "index.js").write_text("setInterval(() => {}, 1000);\n")
+    proc = scan(str(project), "--timeout", "2")
+    assert proc.returncode == 2
+    assert "did not finish within 2 s" in proc.stderr
+
+
+def test_without_node_on_path_the_scan_says_what_to_install(node_project: MakeProject) -> None:
+    project = node_project(FIX / "js_app")
+    proc = subprocess.run(
+        [sys.executable, "-m", "checker", "scan", str(project)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PATH": str(Path(sys.executable).parent), "HOME": str(project)},
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "`node` is not on PATH" in proc.stderr and "Node.js 20 or newer" in proc.stderr
