@@ -61,6 +61,7 @@ class Inventory:
         resources: Sequence[Resource],
         configs: Mapping[tuple[str, str], Mapping[str, Any]],
         workload_tag: str = "workload",
+        warnings: tuple[str, ...] = (),
     ) -> None:
         self._index = ResourceIndex(resources)
         self.resources = self._index.resources
@@ -69,28 +70,29 @@ class Inventory:
         self._memberships = Memberships(self._index, self._references)
         self._workloads = Workloads(self._index, self._memberships, workload_tag)
         self._memo: dict[Hashable, Any] = {}
-        self.warnings: tuple[str, ...] = ()  # what the scan could not judge (see build)
+        self.warnings = warnings  # what the scan cannot judge (resources of unmodelled types)
 
     @classmethod
     def build(cls, documents: Iterable[Document], workload_tag: str = "workload") -> Inventory:
         resources: list[Resource] = []
         configs: dict[tuple[str, str], Mapping[str, Any]] = {}
-        kinds: dict[str, str] = {}  # type token -> kind, worked out once per token
+        # type token -> (kind, what to do with it: _AS_IS, _CLASSIC or _UNMODELLED), once per token
+        kinds: dict[str, tuple[str, int]] = {}
         unmodelled: dict[str, int] = {}
         for doc in documents:
             configs[(doc.stack, doc.project)] = doc.config
             for raw in doc.resources:
-                kind = kinds.get(raw.type)
-                if kind is None:
-                    kind = kinds[raw.type] = classic.kind_of(raw.type)
-                if kind != raw.type and classic.is_classic(raw.type):
+                known = kinds.get(raw.type)
+                if known is None:
+                    known = kinds[raw.type] = _kind_of(raw.type)
+                kind, handling = known
+                if handling == _CLASSIC:
                     raw = _native_shape(raw)
-                elif raw.custom and classic.unmodelled(raw.type):
+                elif handling == _UNMODELLED and raw.custom:
                     unmodelled[raw.type] = unmodelled.get(raw.type, 0) + 1
                 resources.append(make_resource(raw, doc, kind))
-        inventory = cls(resources, configs, workload_tag)
-        inventory.warnings = tuple(w for w in [classic.unmodelled_warning(unmodelled)] if w)
-        return inventory
+        warning = classic.unmodelled_warning(unmodelled)
+        return cls(resources, configs, workload_tag, warnings=(warning,) if warning else ())
 
     def memo(self, compute: Callable[..., T], *args: Hashable) -> T:
         """``compute(self, *args)``, computed once per inventory and kept: rules share derived
@@ -157,6 +159,16 @@ class Inventory:
 
     def workloads(self) -> tuple[Workload, ...]:
         return self._workloads.all()
+
+
+_AS_IS, _CLASSIC, _UNMODELLED = 0, 1, 2
+
+
+def _kind_of(type_token: str) -> tuple[str, int]:
+    kind = classic.kind_of(type_token)
+    if kind != type_token and classic.is_classic(type_token):
+        return kind, _CLASSIC
+    return kind, _UNMODELLED if classic.unmodelled(type_token) else _AS_IS
 
 
 def _native_shape(raw: RawResource) -> RawResource:
