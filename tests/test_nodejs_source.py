@@ -19,6 +19,7 @@ from checker.errors import InputError
 from checker.inventory import Inventory, SourcePosition
 from checker.sources import load_path
 from checker.sources.base import LoadOptions
+from checker.values import SECRET
 
 FIX = Path(__file__).parent / "fixtures" / "programs"
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,7 +93,7 @@ def test_typescript_capture_parent_dependencies_config_and_invokes(node_project:
     assert web0.source == SourcePosition("src/index.ts", vm_line)
     # getClientConfig answered with placeholder ids; the secret arrives as a secret.
     assert web0.props["tags"]["owner"] == "00000000-0000-0000-0000-000000000003"
-    assert web0.props["osProfile"]["adminPassword"] != "placeholder"
+    assert web0.props["osProfile"]["adminPassword"] is SECRET
     assert inv.location(web0) == "westeurope"  # the stack's azure-native:location
     nic = inv.get(nic_urn)
     assert nic is not None and nic.props["ipConfigurations"][0]["subnet"]["id"].endswith(
