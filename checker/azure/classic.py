@@ -114,15 +114,7 @@ _IP_CONFIG = _rename(
         "publicIpAddressId": ("publicIPAddress.id", _same),
     }
 )
-_FRONTEND = _rename(
-    {
-        "subnetId": ("subnet.id", _same),
-        "privateIpAddressAllocation": ("privateIPAllocationMethod", _same),
-        "privateIpAddress": ("privateIPAddress", _same),
-        "privateIpAddressVersion": ("privateIPAddressVersion", _same),
-        "publicIpAddressId": ("publicIPAddress.id", _same),
-    }
-)
+_FRONTEND = _IP_CONFIG  # a load balancer's frontend ip configurations read the same
 _EXTENSION = _rename({"settings": ("settings", _json), "protectedSettings": ("protectedSettings", _json)})
 _SCALE_SET_IP_CONFIG = _rename(
     {

@@ -27,17 +27,11 @@ from checker.sources.program import (
     Processes,
     Run,
     document,
+    plan_runs,
     run_stacks,
     run_worker,
 )
-from checker.sources.pulumi_project import (
-    Project,
-    choose_stacks,
-    project_runtime,
-    read_project,
-    resolve_config,
-    stack_files,
-)
+from checker.sources.pulumi_project import Project, project_runtime, read_project
 
 WORKER = Path(__file__).with_name("node_worker.js")
 MIN_NODE = 20
@@ -60,19 +54,7 @@ class NodeProgramSource:
             )
         entry = entry_point(project)
         _require_node_modules(project)
-        stacks, warnings = choose_stacks(project, options.stacks)
-        files = stack_files(project)
-        runs = [
-            Run(
-                path=path,
-                project=project,
-                stack=stack,
-                config=resolve_config(project, stack, files.get(stack), options.config),
-                python=node,
-                timeout=options.timeout,
-            )
-            for stack in stacks
-        ]
+        runs, warnings = plan_runs(path, project, options, node)
         return run_stacks(runs, warnings, lambda run, notes, live: execute(run, entry, notes, live))
 
 

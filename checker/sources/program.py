@@ -85,21 +85,29 @@ class ProgramSource:
                 f"{project.file}: the program {project.main} does not exist; Pulumi runs "
                 "`__main__.py` of the project directory, or of the directory `main:` names."
             )
-        stacks, warnings = choose_stacks(project, options.stacks)
         python, venv_warnings = interpreter(project)
-        files = stack_files(project)
-        runs = [
-            Run(
-                path=path,
-                project=project,
-                stack=stack,
-                config=resolve_config(project, stack, files.get(stack), options.config),
-                python=python,
-                timeout=options.timeout,
-            )
-            for stack in stacks
-        ]
+        runs, warnings = plan_runs(path, project, options, python)
         return run_stacks(runs, (*warnings, *venv_warnings), execute)
+
+
+def plan_runs(
+    path: Path, project: Project, options: LoadOptions, interpreter: str
+) -> tuple[list[Run], list[str]]:
+    """One run per stack to scan (``--stack``), each with the config it sees, and warnings."""
+    stacks, warnings = choose_stacks(project, options.stacks)
+    files = stack_files(project)
+    runs = [
+        Run(
+            path=path,
+            project=project,
+            stack=stack,
+            config=resolve_config(project, stack, files.get(stack), options.config),
+            python=interpreter,
+            timeout=options.timeout,
+        )
+        for stack in stacks
+    ]
+    return runs, warnings
 
 
 def run_stacks(

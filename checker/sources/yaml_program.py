@@ -31,17 +31,14 @@ from checker.errors import InputError
 from checker.inventory import Document
 from checker.sources import worker
 from checker.sources.base import LoadOptions
-from checker.sources.program import CLIENT, OBJECT, SUBSCRIPTION, TENANT, Run, document
+from checker.sources.program import CLIENT, OBJECT, SUBSCRIPTION, TENANT, Run, document, plan_runs
 from checker.sources.pulumi_project import (
     Project,
     StackConfig,
-    choose_stacks,
     line_of,
     load_yaml,
     project_runtime,
     read_project,
-    resolve_config,
-    stack_files,
 )
 from checker.values import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL
 
@@ -69,12 +66,9 @@ class YamlProgramSource:
                     f"{program_file}:{line_of(program, section)}: `{section}` must be a mapping "
                     "of names."
                 )
-        stacks, warnings = choose_stacks(project, options.stacks)
-        files = stack_files(project)
+        runs, warnings = plan_runs(path, project, options, interpreter="")
         docs = []
-        for stack in stacks:
-            config = resolve_config(project, stack, files.get(stack), options.config)
-            run = Run(path, project, stack, config, python="", timeout=options.timeout)
+        for run in runs:
             records = Evaluation(run, program_file, program).records()
             result = {"status": "ok", "resources": records, "missing_config": []}
             docs.append(document(run, result, warnings))
