@@ -510,8 +510,19 @@ function main() {
         if (e && e.code === "NO_TYPESCRIPT") {
             return fail("no-typescript", { type: "Error", message: e.message, frames: [] });
         }
+        if (e && e.code === "ERR_REQUIRE_ESM") {
+            // An ES module program ("type": "module", .mjs): imported instead.
+            return import(url.pathToFileURL(require.resolve(job.entry)).href).then(
+                (module) => callBody(module),
+                (error) => fail("error", describe(error)),
+            );
+        }
         return fail("error", describe(e));
     }
+    callBody(exported);
+}
+
+function callBody(exported) {
     const body = typeof exported === "function" ? exported : exported && typeof exported.default === "function" ? exported.default : null;
     if (body === null) {
         state.bodyDone = true;
