@@ -206,3 +206,20 @@ def test_without_node_on_path_the_scan_says_what_to_install(node_project: MakePr
     )
     assert proc.returncode == 2
     assert "`node` is not on PATH" in proc.stderr and "Node.js 20 or newer" in proc.stderr
+
+
+def test_an_es_module_program(node_project: MakeProject) -> None:
+    project = node_project(FIX / "js_app")
+    (project / "package.json").write_text('{"name": "esm", "type": "module", "main": "index.js"}\n')
+    index = project / "index.js"
+    index.write_text(
+        'import * as azure from "@pulumi/azure-native";\n'
+        "\n"
+        'export const vm = new azure.compute.VirtualMachine("esm-vm", {\n'
+        '    resourceGroupName: "rg",\n'
+        '    location: "westeurope",\n'
+        "});\n"
+    )
+    [doc] = load_path(project, LoadOptions(config=(("region", "eastus"),)))
+    [vm] = doc.resources
+    assert vm.source == SourcePosition("index.js", 3)

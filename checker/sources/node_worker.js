@@ -59,7 +59,12 @@ function isLibrary(file) {
 function projectPath(file) {
     // An absolute path or file URI -> its path relative to the project, or null outside it.
     let real = file;
-    if (real.startsWith("file://")) {
+    const nested = real.lastIndexOf("file:");
+    if (nested > 0) {
+        // The SDK made a URI of an ES module frame's URL: file:///cwd/file:/project/index.js
+        real = real.slice(nested);
+    }
+    if (real.startsWith("file:")) {
         real = url.fileURLToPath(real);
     }
     if (!path.isAbsolute(real)) {
@@ -492,6 +497,11 @@ function main() {
     const ts = installTypeScript();
     result.typescript = ts ? ts.version : null;
     placeholderMissingConfig(pulumi);
+    if (pulumi.Resource && pulumi.Resource.framePositionRegExp instanceof RegExp) {
+        // The SDK reads only frames with a function name (`at f (file:1:2)`); the top level of
+        // an ES module is `at file:///index.js:1:2`.
+        pulumi.Resource.framePositionRegExp = /^\s*at (?:.* \()?(?<file>.*?):(?<line>[0-9]+):(?<column>[0-9]+)\)?$/;
+    }
     // A preview, as `pulumi preview` of new resources: the outputs a mock does not return
     // (those only Azure computes, a StackReference's) are unknown, and apply callbacks on them
     // do not run; inputs, names and ids are known.
