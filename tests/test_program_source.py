@@ -300,8 +300,24 @@ def test_invoke_answers() -> None:
     found = answer_invoke(job, capture, naming, "azure-native:compute/v20240701:getVirtualMachine",
                           {"resourceGroupName": "rg", "vmName": "vm1"})
     assert found["location"] == "eastus"
+    # A resource outside the program: the function's shape (args, name, ARM id), no location.
     other = {"resourceGroupName": "rg", "vmName": "elsewhere"}
-    assert answer_invoke(job, capture, naming, "azure-native:compute:getVirtualMachine", other) == other
+    assert answer_invoke(job, capture, naming, "azure-native:compute:getVirtualMachine", other) == {
+        **other,
+        "name": "elsewhere",
+        "id": f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/"
+        "Microsoft.Compute/virtualMachines/elsewhere",
+    }
+    group = answer_invoke(job, capture, naming, "azure-native:resources:getResourceGroup",
+                          {"resourceGroupName": "shared-rg"})
+    assert group == {"resourceGroupName": "shared-rg", "name": "shared-rg",
+                     "id": f"/subscriptions/{SUBSCRIPTION}/resourceGroups/shared-rg"}
+    account = answer_invoke(job, capture, naming, "azure-native:storage:getStorageAccount",
+                            {"resourceGroupName": "rg", "accountName": "logs"})
+    assert account["name"] == "logs" and account["id"].endswith("/storageAccounts/logs")
+    # Nothing names the resource: the arguments only, never a guess; other packages untouched.
+    assert answer_invoke(job, capture, naming, "azure-native:network:getThing", {"a": 1}) == {"a": 1}
+    assert answer_invoke(job, capture, naming, "random:index:getX", {"xName": "n"}) == {"xName": "n"}
 
 
 def test_arm_ids_of_nested_and_unlisted_types() -> None:

@@ -24,7 +24,7 @@ from typing import Any
 
 from checker.azure import types as t
 from checker.errors import InputError
-from checker.inventory import Document
+from checker.inventory import Document, RawResource
 from checker.sources.base import LoadOptions
 from checker.sources.pulumi_project import (
     Project,
@@ -284,8 +284,11 @@ def document(run: Run, result: Mapping[str, Any], notes: Sequence[str]) -> Docum
     )
     incomplete = status == "apply-error"
     records = sorted(result.get("resources") or [], key=lambda r: str(r.get("urn")))
+    resources = tuple(raw_resource(r) for r in records)
+    _refuse_duplicate_urns(run, resources)
     if incomplete:
-        warnings.append(_apply_warning(run, error, len(records)))
+        errors = result.get("apply_errors") or [error]
+        warnings.extend(_apply_warnings(run, errors, len(records)))
     secret = set(run.config.secret_keys)
     config = {
         k: SECRET if k in secret else normalize(v, k) for k, v in run.config.values.items()
@@ -295,7 +298,7 @@ def document(run: Run, result: Mapping[str, Any], notes: Sequence[str]) -> Docum
         source_kind="program",
         project=run.project.name,
         stack=run.stack,
-        resources=tuple(raw_resource(r) for r in records),
+        resources=resources,
         config=config,
         warnings=tuple(warnings),
         incomplete=incomplete,
@@ -346,14 +349,41 @@ def _program_error(run: Run, error: Mapping[str, Any]) -> str:
     return "\n".join([head, *_frames(run, error), hint])
 
 
-def _apply_warning(run: Run, error: Mapping[str, Any], count: int) -> str:
-    frames = error.get("frames") or []
-    where = ""
-    if frames:
-        last = frames[-1]
-        where = f" at {run.user_path(str(last.get('file')))}:{last.get('line')}"
-    return (
-        f"{run.label}: an `apply` callback raised {error.get('type')}: {error.get('message')}"
-        f"{where} after the program body had finished; the scan uses the {count} resources "
-        "registered by then and may be incomplete."
-    )
+def _refuse_duplicate_urns(run: Run, resources: Sequence[RawResource]) -> None:
+    """Two registrations with one URN: Pulumi refuses the program, so maintcheck does too."""
+    seen: dict[str, RawResource] = {}
+    for res in resources:
+        first = seen.setdefault(res.urn, res)
+        if first is res:
+            continue
+        pair = sorted((first, res), key=lambda r: (r.source is None, str(r.source or "")))
+        lines = " and ".join(
+            run.user_path(str(r.source)) if r.source else "an unknown line" for r in pair
+        )
+        name = res.urn.rsplit("::", 1)[-1]
+        raise InputError(
+            f"{run.label}: two resources have the same URN {res.urn}, registered at {lines}. "
+            f"Pulumi refuses such a program (duplicate resource URN); give each {name!r} a "
+            "unique name, e.g. with the loop index or the zone in it."
+        )
+
+
+def _apply_warnings(run: Run, errors: Sequence[Mapping[str, Any]], count: int) -> list[str]:
+    """One warning per distinct callback error (a callback inside a loop fails once per item)."""
+    warnings: dict[str, int] = {}
+    for error in errors:
+        frames = error.get("frames") or []
+        where = ""
+        if frames:
+            last = frames[-1]
+            where = f" at {run.user_path(str(last.get('file')))}:{last.get('line')}"
+        key = f"{error.get('type')}: {error.get('message')}{where}"
+        warnings[key] = warnings.get(key, 0) + 1
+    return [
+        f"{run.label}: an `apply` callback raised {key}"
+        + (f" ({times} times)" if times > 1 else "")
+        + f"; its result was taken as unknown and the scan goes on with the {count} resources "
+        "the program registered, so it may be incomplete (values computed from that result are "
+        "not judged)."
+        for key, times in warnings.items()
+    ]

@@ -130,6 +130,21 @@ def _plain(value: JSON) -> JSON:
     return str(value)
 
 
+def child_ids(parent_id: str, inputs: dict[str, JSON]) -> dict[str, JSON]:
+    """Inline child resources (a vnet's ``subnets``, a NIC's ``ipConfigurations``) with the ids
+    Azure gives them: the parent's id, the collection and the child's name
+    (``.../virtualNetworks/vnet/subnets/default``), as programs read them back from outputs."""
+    found: dict[str, JSON] = {}
+    for key, value in inputs.items():
+        if not isinstance(value, list) or not value:
+            continue
+        if not all(isinstance(v, dict) and isinstance(v.get("name"), str) for v in value):
+            continue
+        found[key] = [{"id": f"{parent_id}/{key}/{v['name']}", **v} if "id" not in v else v
+                      for v in value]
+    return found
+
+
 class Capture:
     """Every resource the program registers, with engine-like URNs."""
 
@@ -262,6 +277,8 @@ def build_mocks(job: dict[str, JSON], capture: Capture, naming: Naming) -> tuple
             outputs = dict(inputs)
             outputs.setdefault("name", name)
             outputs["id"] = res_id
+            if args.typ.startswith("azure-native"):
+                outputs.update(child_ids(res_id, inputs))
             capture.states[(naming.kind_of(args.typ), name)] = outputs
             return res_id, outputs
 
@@ -290,7 +307,10 @@ def build_mocks(job: dict[str, JSON], capture: Capture, naming: Naming) -> tuple
 def answer_invoke(
     job: dict[str, JSON], capture: Capture, naming: Naming, token: str, args: dict[str, JSON]
 ) -> dict[str, JSON]:
-    """Placeholders for invokes: client config ids; a declared resource for its own get*."""
+    """What an invoke returns under mocks: placeholder client config ids; for ``get*`` of a
+    resource the program declares, that resource's state; for ``get*`` of a resource outside
+    the program, the real function's shape (its arguments, ``name`` and an ARM ``id``), leaving
+    out what is not known offline (``location``...): never a guess."""
     kind = naming.kind_of(token)
     if kind == "authorization:getClientConfig":
         return {
@@ -300,13 +320,34 @@ def answer_invoke(
             "objectId": job["object"],
         }
     module, _, func = kind.partition(":")
-    if func.startswith("get") and len(func) > 3:
-        target = module + ":" + func[3:]
-        prop = naming.name_props.get(target) or _lower_first(func[3:]) + "Name"
-        name = args.get(prop)
-        if isinstance(name, str) and (target, name) in capture.states:
-            return dict(capture.states[(target, name)])
-    return args
+    if not (module and func.startswith("get") and len(func) > 3 and kind != token):
+        return args
+    target = module + ":" + func[3:]
+    name = _invoked_name(naming, target, args)
+    if name is None:
+        return args
+    if (target, name) in capture.states:
+        return dict(capture.states[(target, name)])
+    answer = dict(args)
+    answer["name"] = name
+    answer["id"] = naming.arm_id(token.rpartition(":")[0] + ":" + func[3:], name, args)
+    return answer
+
+
+def _invoked_name(naming: Naming, target: str, args: dict[str, JSON]) -> str | None:
+    """The name of the resource a ``get*`` invoke looks up: its ``…Name`` argument (the one
+    maintcheck's tables name, else ``<type>Name``, else the only ``…Name`` argument that is not
+    the resource group's)."""
+    short = target.partition(":")[2]
+    candidates = [naming.name_props.get(target), _lower_first(short) + "Name"]
+    others = [k for k in args if k.endswith("Name") and k != "resourceGroupName"]
+    if len(others) == 1:
+        candidates.append(others[0])
+    for prop in candidates:
+        value = args.get(prop) if prop else None
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def _user_frames(tb: Any, project_dir: str) -> list[dict[str, JSON]]:
@@ -382,6 +423,36 @@ def placeholder_missing_config(pulumi: Any, missing: list[str]) -> None:
             setattr(config_class, name, patched)
 
 
+def guard_applies(pulumi: Any, errors: list[dict[str, JSON]], project_dir: str) -> None:
+    """Make an exception inside an ``apply`` callback a recorded error whose result is
+    unknown, instead of a fault that ends the run: under mocks a callback can meet a value
+    that Azure would fill in (None here), and the registrations still in flight must be
+    captured all the same. Resources that take the result as input register with it unknown."""
+    import asyncio
+
+    output_class = pulumi.Output
+    original = output_class.apply
+
+    async def _known(value: Any) -> Any:
+        return value
+
+    def unknown() -> Any:
+        return output_class(set(), asyncio.ensure_future(_known(None)),
+                            asyncio.ensure_future(_known(False)))
+
+    def apply(self: Any, func: Any, *args: Any, **kwargs: Any) -> Any:
+        def guarded(value: Any) -> Any:
+            try:
+                return func(value)
+            except Exception as exc:  # the program's callback: record it, go on unknown
+                errors.append(_describe(exc, project_dir))
+                return unknown()
+
+        return original(self, guarded, *args, **kwargs)
+
+    output_class.apply = apply
+
+
 def run(job: dict[str, JSON]) -> dict[str, JSON]:
     import pulumi
     from pulumi.runtime import mocks as pm
@@ -392,14 +463,18 @@ def run(job: dict[str, JSON]) -> dict[str, JSON]:
     capture = Capture(job)
     missing_config: list[str] = []
     placeholder_missing_config(pulumi, missing_config)
+    apply_errors: list[dict[str, JSON]] = []
+    guard_applies(pulumi, apply_errors, capture.project_dir)
     mocks, monitor_class = build_mocks(job, capture, naming)
     monitor = monitor_class(mocks)
+    # As a preview: outputs the mocks do not return (those only Azure computes, a stack
+    # reference's outputs) are unknown, so callbacks on them do not run.
     try:
-        pm.set_mocks(mocks, project=job["project"], stack=job["stack"], preview=False,
+        pm.set_mocks(mocks, project=job["project"], stack=job["stack"], preview=True,
                      monitor=monitor)
     except TypeError:  # an older SDK without the monitor argument
         pm.MockMonitor = monitor_class
-        pm.set_mocks(mocks, project=job["project"], stack=job["stack"], preview=False)
+        pm.set_mocks(mocks, project=job["project"], stack=job["stack"], preview=True)
 
     main = job["main"]
     main_dir = os.path.dirname(main)
@@ -422,6 +497,10 @@ def run(job: dict[str, JSON]) -> dict[str, JSON]:
         else:
             result["status"] = "apply-error" if state["body_done"] else "error"
             result["error"] = _describe(exc, capture.project_dir)
+    if apply_errors and result["status"] == "ok":
+        result["status"] = "apply-error"
+        result["error"] = apply_errors[0]
+    result["apply_errors"] = apply_errors
     result["resources"] = capture.records
     result["missing_config"] = list(missing_config)
     return result
