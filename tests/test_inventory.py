@@ -159,3 +159,84 @@ def test_explicit_provider_outside_the_scan_does_not_read_stack_config() -> None
     inv = inventory(s)
     assert inv.location(inv.get(vm.urn)) is UNKNOWN  # type: ignore[arg-type]
     assert inv.location(inv.get(default.urn)) == "eastus"  # type: ignore[arg-type]
+
+
+# -- replica groups ---------------------------------------------------------------------------
+
+
+def test_replica_stems() -> None:
+    from checker.inventory.workloads import replica_stem
+
+    stems = {n: replica_stem(n) for n in ("web-0", "web1", "api-z1", "db_1", "app-zone-2", "vm-10")}
+    assert stems == {"web-0": "web", "web1": "web", "api-z1": "api", "db_1": "db",
+                     "app-zone-2": "app", "vm-10": "vm"}
+    assert [replica_stem(n) for n in ("web", "42", "web-1a", "v2-web")] == [None, None, None, None]
+
+
+def _workloads(*stacks: StackBuilder) -> dict[str, tuple[str, list[str]]]:
+    inv = inventory(*stacks)
+    return {wl.key: (wl.basis, sorted(v.name for v in wl.vms)) for wl in inv.workloads()}
+
+
+def test_lone_vms_whose_names_differ_by_an_index_or_zone_are_one_workload() -> None:
+    s = StackBuilder()
+    for name in ("web-0", "web-1", "web-2", "api-z1", "api-z2", "db_1", "db_2", "cache1", "cache2"):
+        s.add(VM, name, {})
+    s.add(VM, "jump1", {})  # a lone name with an index: a VM alone
+    s.add(VM, "web", {})  # no index: not one of the web replicas
+    assert _workloads(s) == {
+        "name:app/web": ("name", ["web-0", "web-1", "web-2"]),
+        "name:app/api": ("name", ["api-z1", "api-z2"]),
+        "name:app/db": ("name", ["db_1", "db_2"]),
+        "name:app/cache": ("name", ["cache1", "cache2"]),
+        "vm:app/jump1": ("vm", ["jump1"]),
+        "vm:app/web": ("vm", ["web"]),
+    }
+
+
+def test_tags_and_sets_win_over_names_and_names_never_merge_projects() -> None:
+    s = StackBuilder()
+    aset = s.add(AS, "web-as", {})
+    s.add(VM, "web-0", {"availabilitySet": aset.sub()})
+    s.add(VM, "web-1", {})
+    s.add(VM, "web-2", {"tags": {"workload": "frontend"}})
+    other = StackBuilder(project="other")
+    other.add(VM, "web-3", {})
+    assert _workloads(s, other) == {
+        "set:app/web-as": ("set", ["web-0"]),
+        "vm:app/web-1": ("vm", ["web-1"]),  # its only name-sibling is in a set: alone
+        "tag:frontend": ("tag", ["web-2"]),
+        "vm:other/web-3": ("vm", ["web-3"]),
+    }
+
+
+def test_replica_identity_does_not_depend_on_the_stack() -> None:
+    east, west = StackBuilder("prod-eastus"), StackBuilder("prod-westus")
+    east.add(VM, "web-1", {})
+    west.add(VM, "web-2", {})
+    west.add(VM, "web-1", {})
+    (wl,) = inventory(east, west).workloads()
+    assert wl.key == "name:app/web" and wl.label == "web" and len(wl.vms) == 3
+    assert wl.grouping == "grouped by name: web-1, web-2"
+    assert wl.describe() == (
+        "'web' (grouped by name: web-1, web-2; give VMs the same 'workload' tag to group them otherwise)"
+    )
+
+
+def test_workloads_say_how_they_were_grouped() -> None:
+    s = StackBuilder()
+    aset = s.add(AS, "db-as", {})
+    s.add(VM, "db-a", {"availabilitySet": aset.sub()})
+    s.add(VM, "api", {"tags": {"app": "shop"}})
+    s.add(VM, "jump", {})
+    for i in range(12):
+        s.add(VM, f"node-{i}", {})
+    inv = inventory(s, workload_tag="app")
+    by_key = {wl.key: wl for wl in inv.workloads()}
+    assert by_key["set:app/db-as"].grouping == "grouped by availability set 'db-as'"
+    assert by_key["tag:shop"].grouping == "grouped by tag app=shop"
+    assert by_key["tag:shop"].override == "change the 'app' tag to regroup"
+    assert by_key["vm:app/jump"].grouping == "a VM alone: no 'app' tag, set or replica names"
+    assert by_key["name:app/node"].grouping == (
+        "grouped by name: node-0, node-1, node-2, node-3, node-4, … (12 names)"
+    )

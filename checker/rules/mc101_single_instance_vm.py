@@ -172,12 +172,18 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
             continue
         if len(placed) >= 2:
             continue
-        where = f"workload {workload.label!r}" if workload.basis == "tag" else "it"
+        where = f"workload {workload.describe()}" if workload.basis in ("tag", "name") else "it"
         if placed:
             ((region, zone),) = placed
             case = (
                 f"VM {vm.name!r} is zonal but every VM of {where} is in zone {zone} of {region}: "
                 f"maintenance of that zone can take all of them down together"
+            )
+        elif len({v.name for v in workload.vms}) > 1:
+            case = (
+                f"VM {vm.name!r} is not in an availability set or scale set and no VM of {where} "
+                f"is spread over zones, so planned maintenance can reboot the hosts of all of "
+                f"them together"
             )
         else:
             case = (

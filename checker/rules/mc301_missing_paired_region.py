@@ -16,7 +16,8 @@ from checker.values import UNKNOWN
 DOC = RuleDoc(
     what=(
         "Checks workloads (VMs grouped by the workload tag, else by availability set or scale "
-        "set, across every stack and file of the scan) that run in exactly one region. When that "
+        "set, else by replica names such as web-0, web-1, across every stack and file of the "
+        "scan) that run in exactly one region. When that "
         "region has a pair and no VM of the workload runs in the pair, it reports the workload "
         "once, on its set or scale set (else on its first VM by name). In a region that has no "
         "pair it reports the workload unless its VMs are spread over two or more availability "
@@ -101,7 +102,7 @@ def _zone_fix(plc: wr.Placement, region: str) -> Fix:
 def _judge(inv: Inventory, plc: wr.Placement, pairs: RegionPairs) -> Finding | Skipped | None:
     (region,) = plc.regions
     where = wr.describe(plc, region)
-    name = f"Workload {plc.workload.label!r}"
+    name = f"Workload {plc.workload.describe()}"
     pair = pairs.pair_of(region)
     if pair is not None:
         uncertain = "" if pairs.is_certain(region) else f" ({pairs.uncertain_note})"

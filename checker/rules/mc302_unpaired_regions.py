@@ -15,7 +15,8 @@ from checker.rules.support import workload_regions as wr
 DOC = RuleDoc(
     what=(
         "Checks workloads (VMs grouped by the workload tag, else by availability set or scale "
-        "set, across every stack and file of the scan) that run in two or more regions where no "
+        "set, else by replica names such as web-0, web-1, across every stack and file of the "
+        "scan) that run in two or more regions where no "
         "two of the regions are a pair. It reports the workload once, on its set or scale set "
         "(else on its first VM by name)."
     ),
@@ -136,7 +137,7 @@ def _judge(inv: Inventory, plc: wr.Placement, pairs: RegionPairs) -> Finding | S
     uncertain = [r for r in regions if not pairs.is_certain(r)]
     doubt = f" ({pairs.uncertain_note})" if uncertain else ""
     message = (
-        f"Workload {plc.workload.label!r} runs in {len(regions)} regions, {where}, and "
+        f"Workload {plc.workload.describe()} runs in {len(regions)} regions, {where}, and "
         + ("they are not" if len(regions) == 2 else "no two of them are")
         + f" a region pair{doubt}: Azure may run planned maintenance in "
         + ("both" if len(regions) == 2 else "all of them")
