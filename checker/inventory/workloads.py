@@ -76,6 +76,8 @@ class Workload:
 
     def describe(self) -> str:
         """``'web' (grouped by name: web-0, web-1; give VMs the same 'workload' tag ...)``."""
+        if self.basis == "tag":  # the user's own grouping
+            return f"{self.label!r} ({self.grouping})"
         return f"{self.label!r} ({self.grouping}; {self.override})"
 
 
