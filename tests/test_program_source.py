@@ -505,3 +505,18 @@ def test_required_keys_pulumi_yaml_does_not_declare_get_placeholders_and_warning
     for key in ("undeclared:vmSize", "undeclared:vmCount", "undeclared:adminPassword"):
         assert f"requires config `{key}`, which is not set" in joined
     assert normalize(vms[0].inputs)["osProfile"]["adminPassword"] is SECRET
+
+
+def test_a_crash_on_a_placeholder_names_the_key_maintcheck_supplied() -> None:
+    with pytest.raises(InputError) as err:
+        load("placeholder")
+    message = str(err.value)
+    assert "the program raised ValueError: 'placeholder' does not appear to be" in message
+    assert "maintcheck supplied for required config `placeholder:vnetCidr`" in message
+    assert "--config placeholder:vnetCidr=VALUE" in message
+    assert "would fail in `pulumi preview` too" not in message  # the program is not at fault
+    [doc] = load("placeholder", config=(("vnetCidr", "10.0.0.0/16"),))
+    [vnet] = [r for r in doc.resources if r.urn.endswith("::vnet")]
+    assert vnet.inputs["addressSpace"] == {"addressPrefixes": ["10.0.0.0/16"]}
+    # No stack file: the warning says the --config values were used too.
+    assert any("config defaults and the --config values only" in w for w in doc.warnings)

@@ -94,7 +94,7 @@ def plan_runs(
     path: Path, project: Project, options: LoadOptions, interpreter: str
 ) -> tuple[list[Run], list[str]]:
     """One run per stack to scan (``--stack``), each with the config it sees, and warnings."""
-    stacks, warnings = choose_stacks(project, options.stacks)
+    stacks, warnings = choose_stacks(project, options.stacks, overrides=bool(options.config))
     files = stack_files(project)
     runs = [
         Run(
@@ -274,13 +274,14 @@ def document(run: Run, result: Mapping[str, Any], notes: Sequence[str]) -> Docum
             f"`{run.python} -m pip install pulumi pulumi-azure-native` (or the project's "
             "requirements.txt)."
         )
+    missing = [str(k) for k in result.get("missing_config") or ()]
     if status == "error":
-        raise InputError(_program_error(run, error))
+        raise InputError(_program_error(run, error, missing))
     warnings = [*notes, *run.config.warnings]
     warnings.extend(
         f"{run.label}: the program requires config `{key}`, which is not set; it ran with a "
         f"placeholder value (set it with --config {key}=VALUE or in the stack file)."
-        for key in result.get("missing_config") or ()
+        for key in missing
     )
     incomplete = status == "apply-error"
     records = sorted(result.get("resources") or [], key=lambda r: str(r.get("urn")))
@@ -318,9 +319,29 @@ def _frames(run: Run, error: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _program_error(run: Run, error: Mapping[str, Any]) -> str:
+def _placeholder_note(message: str, missing: Sequence[str]) -> str | None:
+    """When a program fails on a value maintcheck made up for a required config key that
+    nobody set, say so and name the key(s): the program is not at fault."""
+    if not missing:
+        return None
+    keys = ", ".join(f"`{k}`" for k in missing)
+    flags = " ".join(f"--config {k}=VALUE" for k in missing)
+    if "placeholder" in message:
+        return (
+            f"note: 'placeholder' is the value maintcheck supplied for required config {keys}, "
+            f"which nobody set; set a real value ({flags}, or in the stack file) and scan again."
+        )
+    return (
+        f"note: maintcheck supplied placeholder values for required config {keys}, which "
+        f"nobody set; if the error comes from one of them, set it ({flags}, or in the stack "
+        "file) and scan again."
+    )
+
+
+def _program_error(run: Run, error: Mapping[str, Any], missing: Sequence[str] = ()) -> str:
     kind = str(error.get("type") or "Exception")
     message = str(error.get("message") or "")
+    note = _placeholder_note(message, missing)
     module = error.get("module")
     if kind == "ModuleNotFoundError" and module:
         venv = run.project.virtualenv
@@ -340,6 +361,8 @@ def _program_error(run: Run, error: Mapping[str, Any]) -> str:
                 "hint: set the missing config key in the stack file or with "
                 "--config KEY=VALUE, or declare it in Pulumi.yaml `config:`."
             )
+        elif note is not None:
+            hint = note
         else:
             hint = (
                 "hint: the program fails before Azure is ever called (it would fail in "

@@ -225,8 +225,11 @@ def short_stack(name: str) -> str:
     return name.rsplit("/", 1)[-1]
 
 
-def choose_stacks(project: Project, requested: Sequence[str]) -> tuple[list[str], list[str]]:
-    """The stacks to run and any warnings, following ``--stack``; InputError when unclear."""
+def choose_stacks(
+    project: Project, requested: Sequence[str], *, overrides: bool = False
+) -> tuple[list[str], list[str]]:
+    """The stacks to run and any warnings, following ``--stack``; InputError when unclear.
+    ``overrides``: ``--config`` values were given (the warning then says so)."""
     files = stack_files(project)
     listing = ", ".join(files) if files else "none"
     if requested:
@@ -244,7 +247,8 @@ def choose_stacks(project: Project, requested: Sequence[str]) -> tuple[list[str]
     if not files:
         return ["dev"], [
             f"{project.dir}: no stack file (Pulumi.<stack>.yaml) in {project.stack_config_dir}; "
-            "ran stack `dev` with the Pulumi.yaml config defaults only."
+            "ran stack `dev` with the Pulumi.yaml config defaults"
+            + (" and the --config values only." if overrides else " only.")
         ]
     raise InputError(
         f"{project.dir}: several stacks ({listing}); choose which to scan with --stack NAME "
