@@ -358,8 +358,17 @@ def test_a_missing_module_is_named_with_what_to_install() -> None:
         load("missing_module")
     message = str(err.value)
     assert "needs module 'maintcheck_fixture_missing_sdk'" in message
-    assert "pip install -r requirements.txt" in message
+    assert "pip install -r requirements.txt" in message  # requirements.txt names it
     assert "runtime.options.virtualenv" in message
+
+
+def test_a_stray_import_no_requirements_file_names_is_not_sent_to_pip_install_r() -> None:
+    with pytest.raises(InputError) as err:
+        load("stray_import")
+    message = str(err.value)
+    assert "needs module 'maintcheck_fixture_stray_helper'" in message
+    assert "pip install -r" not in message
+    assert "no requirements file of the project" in message and "remove the import" in message
 
 
 @pytest.mark.slow

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import posixpath
+import re
 import signal
 import subprocess
 import sys
@@ -319,6 +320,24 @@ def _frames(run: Run, error: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _requirement_files_naming(project_dir: Path, module: str) -> list[str]:
+    """The project's requirement files that name the top-level package of ``module`` (a
+    distribution name compares with ``-``, ``_`` and ``.`` alike, case-insensitively)."""
+    top = re.sub(r"[-_.]+", "-", module.split(".")[0]).lower()
+    wanted = {top, re.sub(r"[-_.]+", "-", module).lower(), "py" + top, "python-" + top}
+    names = []
+    for name in ("requirements.txt", "requirements-dev.txt", "pyproject.toml", "setup.cfg", "Pipfile"):
+        try:
+            text = (project_dir / name).read_text("utf-8", "replace")
+        except OSError:
+            continue
+        words = {w.lower() for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9._-]*", text)}
+        found = {re.sub(r"[-_.]+", "-", w) for w in words}
+        if found & wanted or any(w.startswith(top + "-") for w in found):
+            names.append(name)
+    return names
+
+
 def _placeholder_note(message: str, missing: Sequence[str]) -> str | None:
     """When a program fails on a value maintcheck made up for a required config key that
     nobody set, say so and name the key(s): the program is not at fault."""
@@ -348,11 +367,20 @@ def _program_error(run: Run, error: Mapping[str, Any], missing: Sequence[str] = 
         where = (
             f"the project's virtualenv {venv!r}" if venv else f"the interpreter {run.python}"
         )
-        hint = (
-            f"hint: the program imports {module!r}, which {where} does not have. Install the "
-            "project's requirements there (`pip install -r requirements.txt`), or set "
-            "`runtime.options.virtualenv` in Pulumi.yaml to a virtualenv that has them."
-        )
+        listed = _requirement_files_naming(run.project.dir, str(module))
+        if listed:
+            hint = (
+                f"hint: the program imports {module!r}, which {where} does not have. Install the "
+                f"project's requirements there (`pip install -r {listed[0]}`), or set "
+                "`runtime.options.virtualenv` in Pulumi.yaml to a virtualenv that has them."
+            )
+        else:
+            hint = (
+                f"hint: the program imports {module!r}, which {where} does not have and which "
+                "no requirements file of the project (requirements.txt, pyproject.toml) seems "
+                "to name: add the package that provides it to the requirements and install it "
+                "there, or remove the import if the program does not need it."
+            )
         head = f"{run.label}: the program needs module {module!r}, which is not installed."
     else:
         head = f"{run.label}: the program raised {kind}: {message}"
