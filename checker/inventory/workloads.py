@@ -6,6 +6,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from checker.azure import types as t
@@ -49,7 +50,12 @@ class Workload:
     sets: tuple[Resource, ...]
     tag: str = "workload"  # the tag that groups VMs (config ``workload-tag``)
 
-    @property
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        """The distinct logical names of its VMs, in natural order (``web-2`` before ``web-10``)."""
+        return tuple(sorted({vm.name for vm in self.vms}, key=natural_key))
+
+    @cached_property
     def grouping(self) -> str:
         """How the VMs were grouped: ``grouped by name: web-0, web-1, web-2``."""
         if self.basis == "tag":
@@ -59,7 +65,7 @@ class Workload:
             what = "scale set" if kinds == {t.SCALE_SET} else "availability set"
             return f"grouped by {what} {self.label!r}"
         if self.basis == "name":
-            names = sorted({vm.name for vm in self.vms}, key=natural_key)
+            names = self.names
             shown = ", ".join(names[:_SHOWN_NAMES])
             more = f", … ({len(names)} names)" if len(names) > _SHOWN_NAMES else ""
             return f"grouped by name: {shown}{more}"

@@ -179,7 +179,7 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
                 f"VM {vm.name!r} is zonal but every VM of {where} is in zone {zone} of {region}: "
                 f"maintenance of that zone can take all of them down together"
             )
-        elif len({v.name for v in workload.vms}) > 1:
+        elif len(workload.names) > 1:
             case = (
                 f"VM {vm.name!r} is not in an availability set or scale set and no VM of {where} "
                 f"is spread over zones, so planned maintenance can reboot the hosts of all of "
