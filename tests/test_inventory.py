@@ -234,7 +234,7 @@ def test_workloads_say_how_they_were_grouped() -> None:
     inv = inventory(s, workload_tag="app")
     by_key = {wl.key: wl for wl in inv.workloads()}
     assert by_key["set:app/db-as"].grouping == "grouped by availability set 'db-as'"
-    assert by_key["tag:shop"].grouping == "grouped by tag app=shop"
+    assert by_key["tag:shop"].grouping == "grouped by the 'app' tag"
     assert by_key["tag:shop"].override == "change the 'app' tag to regroup"
     assert by_key["vm:app/jump"].grouping == "a VM alone: no 'app' tag, set or replica names"
     assert by_key["name:app/node"].grouping == (

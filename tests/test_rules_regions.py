@@ -213,7 +213,7 @@ def test_mc302_workload_grouped_by_tag_across_stacks_attaches_to_first_vm_by_nam
     vm(north, "alpha", tags={"workload": "shop"})
     (finding,) = scan(east, north)[0]
     assert (finding.rule_id, finding.resource.stack, finding.resource.name) == ("MC302", "b", "alpha")
-    assert "Workload 'shop' (grouped by tag workload=shop) runs in 2 regions" in finding.message
+    assert "Workload 'shop' (grouped by the 'workload' tag) runs in 2 regions" in finding.message
 
 
 def test_mc302_paired_regions_among_three_are_enough() -> None:

@@ -59,7 +59,7 @@ class Workload:
     def grouping(self) -> str:
         """How the VMs were grouped: ``grouped by name: web-0, web-1, web-2``."""
         if self.basis == "tag":
-            return f"grouped by tag {self.tag}={self.label}"
+            return f"grouped by the {self.tag!r} tag"
         if self.basis == "set":
             kinds = {s.kind for s in self.sets}
             what = "scale set" if kinds == {t.SCALE_SET} else "availability set"

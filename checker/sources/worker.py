@@ -15,7 +15,13 @@ have. It must work with any pulumi 3.x SDK. JOB.json (written by checker/sources
 Config arrives in the environment (PULUMI_CONFIG, PULUMI_CONFIG_SECRET_KEYS). RESULT.json:
 
     {"status": "ok" | "error" | "apply-error" | "no-pulumi",
-     "resources": [ResourceV3-like records], "error": {...} | null, "pulumi": version}
+     "resources": [ResourceV3-like records], "error": {...} | null, "pulumi": version,
+     "apply_errors": [{...}, ...], "missing_config": [full keys given a placeholder]}
+
+The program runs as a preview (``preview=True``): outputs the mocks do not return, i.e. those
+Azure computes and a StackReference's outputs, reach it as unknown. An exception inside an
+``apply`` callback is recorded in ``apply_errors`` and its result is unknown, so it never stops
+the capture of registrations still in flight.
 """
 
 from __future__ import annotations
