@@ -215,3 +215,18 @@ def test_every_front_door_groups_replicas_the_same_way(tmp_path: Path) -> None:
     assert sorted((rule, name) for rule, name, _ in export if rule == "MC101") == [
         ("MC101", "worker1"), ("MC101", "worker2")
     ]
+
+
+def test_a_lone_vm_beside_zonal_replicas_is_not_called_zonal(tmp_path: Path) -> None:
+    from tests.builders import StackBuilder
+
+    stack = StackBuilder("dev")
+    vm = "azure-native:compute:VirtualMachine"
+    stack.add(vm, "vm-1", {"location": "eastus"})
+    stack.add(vm, "vm-2", {"location": "eastus", "zones": ["2"]})
+    report = scan(str(stack.write(tmp_path / "export.json")), "--select", "MC101")
+    assert message(report, "MC101", "vm-1").startswith(
+        "VM 'vm-1' is in no availability set, scale set or zone, and the zonal VMs of workload "
+        "'vm' (grouped by name: vm-1, vm-2;"
+    )
+    assert message(report, "MC101", "vm-2").startswith("VM 'vm-2' is zonal but every VM of workload")

@@ -24,7 +24,7 @@ from checker.sources import load_path
 from checker.sources.base import LoadOptions
 from checker.sources.program import SUBSCRIPTION, ProgramSource
 from checker.sources.worker import Capture, Naming, answer_invoke
-from checker.values import SECRET, normalize
+from checker.values import SECRET, UNKNOWN, normalize
 
 FIX = Path(__file__).parent / "fixtures" / "programs"
 SOURCE = ProgramSource()
@@ -529,3 +529,21 @@ def test_a_crash_on_a_placeholder_names_the_key_maintcheck_supplied() -> None:
     assert vnet.inputs["addressSpace"] == {"addressPrefixes": ["10.0.0.0/16"]}
     # No stack file: the warning says the --config values were used too.
     assert any("config defaults and the --config values only" in w for w in doc.warnings)
+
+
+def test_a_failing_sdk_callback_is_placed_at_the_users_line(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: keys\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi_azure_native as azure_native\n"
+        "keys = azure_native.storage.list_storage_account_keys_output(\n"
+        "    resource_group_name='rg', account_name='sa')\n"
+        "key = keys.keys[0].value  # keys is None offline: the SDK's own callback fails\n"
+        "rg = azure_native.resources.ResourceGroup('rg')\n"
+        "azure_native.compute.VirtualMachine('vm', resource_group_name=rg.name,\n"
+        "    os_profile=azure_native.compute.OSProfileArgs(custom_data=key))\n"
+    )
+    [doc] = load(tmp_path)
+    [warning] = [w for w in doc.warnings if "`apply` callback" in w]
+    assert f"TypeError: 'NoneType' object is not subscriptable at {tmp_path}/__main__.py:4" in warning
+    vm = next(r for r in doc.resources if r.urn.endswith("::vm"))
+    assert normalize(vm.inputs)["osProfile"]["customData"] is UNKNOWN

@@ -175,9 +175,14 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
         where = f"workload {workload.describe()}" if workload.basis in ("tag", "name") else "it"
         if placed:
             ((region, zone),) = placed
+            own = vm.get("zones")
             case = (
                 f"VM {vm.name!r} is zonal but every VM of {where} is in zone {zone} of {region}: "
                 f"maintenance of that zone can take all of them down together"
+                if isinstance(own, list) and own
+                else f"VM {vm.name!r} is in no availability set, scale set or zone, and the zonal "
+                f"VMs of {where} are all in zone {zone} of {region}: maintenance can take all of "
+                f"them down together"
             )
         elif len(workload.names) > 1:
             case = (

@@ -26,6 +26,7 @@ the capture of registrations still in flight.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import runpy
@@ -429,6 +430,35 @@ def placeholder_missing_config(pulumi: Any, missing: list[str]) -> None:
             setattr(config_class, name, patched)
 
 
+def _caller_in_project(project_dir: str) -> dict[str, JSON] | None:
+    """The innermost frame of the current call stack in the user's project, as _user_frames
+    describes frames (cheap: it walks frame objects, no source is read unless one is found)."""
+    import linecache
+
+    frame = sys._getframe(2)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        rel = _project_relative(filename, project_dir)
+        if rel is not None:
+            code = linecache.getline(filename, frame.f_lineno).strip()
+            return {"file": rel, "line": frame.f_lineno, "name": frame.f_code.co_name, "code": code}
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _project_relative(filename: str, project_dir: str) -> str | None:
+    """``filename`` relative to the project when it is the user's own file, else None."""
+    if not os.path.isabs(filename):
+        return None
+    path = os.path.realpath(filename)
+    if path == os.path.realpath(__file__) or not path.startswith(project_dir + os.sep):
+        return None
+    if _is_library(path):
+        return None
+    return os.path.relpath(path, project_dir).replace(os.sep, "/")
+
+
 def guard_applies(pulumi: Any, errors: list[dict[str, JSON]], project_dir: str) -> None:
     """Make an exception inside an ``apply`` callback a recorded error whose result is
     unknown, instead of a fault that ends the run: under mocks a callback can meet a value
@@ -447,11 +477,18 @@ def guard_applies(pulumi: Any, errors: list[dict[str, JSON]], project_dir: str) 
                             asyncio.ensure_future(_known(False)))
 
     def apply(self: Any, func: Any, *args: Any, **kwargs: Any) -> Any:
+        created = _caller_in_project(project_dir)
+
         def guarded(value: Any) -> Any:
             try:
                 return func(value)
             except Exception as exc:  # the program's callback: record it, go on unknown
-                errors.append(_describe(exc, project_dir))
+                detail = _describe(exc, project_dir)
+                if not detail["frames"] and created is not None:
+                    # A callback of the SDK's (``output[0]``, ``Output.concat``): the line
+                    # that made the output is the user's.
+                    detail["frames"] = [created]
+                errors.append(detail)
                 return unknown()
 
         return original(self, guarded, *args, **kwargs)
