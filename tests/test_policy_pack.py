@@ -536,3 +536,17 @@ def test_finding_message_is_the_cli_text_block(tmp_path: Path) -> None:
     start = cli_lines.index(next(line for line in cli_lines if "MC101 [single-instance-vm]" in line))
     assert cli_lines[start].split("MC101", 1)[1] == block[0].split("MC101", 1)[1]
     assert cli_lines[start + 1 : start + len(block)] == block[1:]
+
+
+def test_replica_groups_match_the_cli(engine: PackProcess, tmp_path: Path) -> None:
+    """Workloads grouped by replica names: the pack and the CLI group (and report) alike."""
+    s = StackBuilder("dev", config={"azure-native:location": LOCATION})
+    for zone in ("1", "2", "3"):
+        _vm(s, f"web-{zone}", zones=[zone])
+    for i in (1, 2):
+        _vm(s, f"worker{i}")
+    got = pack_diagnostics(engine, s)
+    assert got == expected_diagnostics(s, tmp_path)
+    mc101 = sorted(urn.rsplit("::", 1)[-1] for slug, urn, _, _ in got if slug == "single-instance-vm")
+    assert mc101 == ["worker1", "worker2"]
+    assert any("grouped by name: worker1, worker2" in message for *_, message in got)
