@@ -547,3 +547,20 @@ def test_a_failing_sdk_callback_is_placed_at_the_users_line(tmp_path: Path) -> N
     assert f"TypeError: 'NoneType' object is not subscriptable at {tmp_path}/__main__.py:4" in warning
     vm = next(r for r in doc.resources if r.urn.endswith("::vm"))
     assert normalize(vm.inputs)["osProfile"]["customData"] is UNKNOWN
+
+
+def test_a_crash_on_an_invoke_known_only_online_does_not_blame_the_program(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: keys\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi_azure_native as azure_native\n"
+        "keys = azure_native.storage.list_storage_account_keys(\n"
+        "    resource_group_name='rg', account_name='sa')\n"
+        "primary = keys.keys[0].value\n"
+    )
+    with pytest.raises(InputError) as err:
+        load(tmp_path)
+    message = str(err.value)
+    assert "the program raised TypeError" in message
+    assert "`azure-native:storage:listStorageAccountKeys`" in message
+    assert "cannot know offline" in message and "pulumi preview --json" in message
+    assert "would fail in `pulumi preview` too" not in message

@@ -277,7 +277,8 @@ def document(run: Run, result: Mapping[str, Any], notes: Sequence[str]) -> Docum
         )
     missing = [str(k) for k in result.get("missing_config") or ()]
     if status == "error":
-        raise InputError(_program_error(run, error, missing))
+        echoed = [str(k) for k in result.get("echoed_invokes") or ()]
+        raise InputError(_program_error(run, error, missing, echoed))
     warnings = [*notes, *run.config.warnings]
     warnings.extend(
         f"{run.label}: the program requires config `{key}`, which is not set; it ran with a "
@@ -357,7 +358,9 @@ def _placeholder_note(message: str, missing: Sequence[str]) -> str | None:
     )
 
 
-def _program_error(run: Run, error: Mapping[str, Any], missing: Sequence[str] = ()) -> str:
+def _program_error(
+    run: Run, error: Mapping[str, Any], missing: Sequence[str] = (), echoed: Sequence[str] = ()
+) -> str:
     kind = str(error.get("type") or "Exception")
     message = str(error.get("message") or "")
     note = _placeholder_note(message, missing)
@@ -391,6 +394,14 @@ def _program_error(run: Run, error: Mapping[str, Any], missing: Sequence[str] = 
             )
         elif note is not None:
             hint = note
+        elif echoed:
+            calls = ", ".join(f"`{token}`" for token in echoed[:3])
+            hint = (
+                f"hint: the program calls {calls}, whose results maintcheck cannot know offline "
+                "(it answers with the call's arguments only). If the error comes from such a "
+                "result, scan the program's `pulumi preview --json` output instead; otherwise "
+                "fix the line above, or check the stack config it reads (--config KEY=VALUE)."
+            )
         else:
             hint = (
                 "hint: the program fails before Azure is ever called (it would fail in "

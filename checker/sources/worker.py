@@ -16,7 +16,8 @@ Config arrives in the environment (PULUMI_CONFIG, PULUMI_CONFIG_SECRET_KEYS). RE
 
     {"status": "ok" | "error" | "apply-error" | "no-pulumi",
      "resources": [ResourceV3-like records], "error": {...} | null, "pulumi": version,
-     "apply_errors": [{...}, ...], "missing_config": [full keys given a placeholder]}
+     "apply_errors": [{...}, ...], "missing_config": [full keys given a placeholder],
+     "echoed_invokes": [invoke tokens answered with their arguments only]}
 
 The program runs as a preview (``preview=True``): outputs the mocks do not return, i.e. those
 Azure computes and a StackReference's outputs, reach it as unknown. An exception inside an
@@ -163,6 +164,7 @@ class Capture:
         self.qualified: dict[str, str] = {}  # engine URN -> qualified type
         # (canonical kind, azure name) -> the outputs given to the program
         self.states: dict[tuple[str, str], dict[str, JSON]] = {}
+        self.echoed: set[str] = set()  # invoke tokens answered with their arguments only
 
     def engine_urn(self, mock_parent: str, type_token: str, name: str) -> tuple[str, str | None]:
         parent = self.urns.get(mock_parent)
@@ -328,10 +330,12 @@ def answer_invoke(
         }
     module, _, func = kind.partition(":")
     if not (module and func.startswith("get") and len(func) > 3 and kind != token):
+        capture.echoed.add(token)
         return args
     target = module + ":" + func[3:]
     name = _invoked_name(naming, target, args)
     if name is None:
+        capture.echoed.add(token)
         return args
     if (target, name) in capture.states:
         return dict(capture.states[(target, name)])
@@ -544,6 +548,7 @@ def run(job: dict[str, JSON]) -> dict[str, JSON]:
         result["status"] = "apply-error"
         result["error"] = apply_errors[0]
     result["apply_errors"] = apply_errors
+    result["echoed_invokes"] = sorted(capture.echoed)
     result["resources"] = capture.records
     result["missing_config"] = list(missing_config)
     return result
