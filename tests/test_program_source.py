@@ -564,3 +564,22 @@ def test_a_crash_on_an_invoke_known_only_online_does_not_blame_the_program(tmp_p
     assert "`azure-native:storage:listStorageAccountKeys`" in message
     assert "cannot know offline" in message and "pulumi preview --json" in message
     assert "would fail in `pulumi preview` too" not in message
+
+
+def test_a_late_failure_outside_any_callback_is_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: late\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text(
+        "import asyncio\n"
+        "import pulumi\n"
+        "import pulumi_azure_native as azure_native\n"
+        "async def fetch():\n"
+        "    raise RuntimeError('lookup failed')\n"
+        "azure_native.resources.ResourceGroup('ok')\n"
+        "azure_native.resources.ResourceGroup(\n"
+        "    'late', location=pulumi.Output.from_input(asyncio.ensure_future(fetch())))\n"
+    )
+    [doc] = load(tmp_path)
+    assert doc.incomplete
+    [warning] = [w for w in doc.warnings if "after its body had finished" in w]
+    assert "failed with RuntimeError: lookup failed" in warning
+    assert any(r.urn.endswith("::ok") for r in doc.resources)

@@ -290,8 +290,11 @@ def document(run: Run, result: Mapping[str, Any], notes: Sequence[str]) -> Docum
     resources = tuple(raw_resource(r) for r in records)
     _refuse_duplicate_urns(run, resources)
     if incomplete:
-        errors = result.get("apply_errors") or [error]
-        warnings.extend(_apply_warnings(run, errors, len(records)))
+        guarded = result.get("apply_errors") or []
+        if guarded:
+            warnings.extend(_apply_warnings(run, guarded, len(records)))
+        else:  # a failure outside any callback after the body had finished
+            warnings.append(_late_failure_warning(run, error, len(records)))
     secret = set(run.config.secret_keys)
     config = {
         k: SECRET if k in secret else normalize(v, k) for k, v in run.config.values.items()
@@ -430,16 +433,27 @@ def _refuse_duplicate_urns(run: Run, resources: Sequence[RawResource]) -> None:
         )
 
 
+def _where(run: Run, error: Mapping[str, Any]) -> str:
+    frames = error.get("frames") or []
+    if not frames:
+        return ""
+    last = frames[-1]
+    return f" at {run.user_path(str(last.get('file')))}:{last.get('line')}"
+
+
+def _late_failure_warning(run: Run, error: Mapping[str, Any], count: int) -> str:
+    return (
+        f"{run.label}: the program failed with {error.get('type')}: {error.get('message')}"
+        f"{_where(run, error)} after its body had finished; the scan uses the {count} resources "
+        "registered by then and may be incomplete."
+    )
+
+
 def _apply_warnings(run: Run, errors: Sequence[Mapping[str, Any]], count: int) -> list[str]:
     """One warning per distinct callback error (a callback inside a loop fails once per item)."""
     warnings: dict[str, int] = {}
     for error in errors:
-        frames = error.get("frames") or []
-        where = ""
-        if frames:
-            last = frames[-1]
-            where = f" at {run.user_path(str(last.get('file')))}:{last.get('line')}"
-        key = f"{error.get('type')}: {error.get('message')}{where}"
+        key = f"{error.get('type')}: {error.get('message')}{_where(run, error)}"
         warnings[key] = warnings.get(key, 0) + 1
     return [
         f"{run.label}: an `apply` callback raised {key}"

@@ -500,6 +500,34 @@ def guard_applies(pulumi: Any, errors: list[dict[str, JSON]], project_dir: str) 
     output_class.apply = apply
 
 
+def drain_registrations(sync_await: Any, pstack: Any, seconds: float = 20.0) -> None:
+    """After a failure once the body had finished, let the registrations still in flight
+    finish, so the failure costs none of them. Each round awaits at least one outstanding RPC;
+    the SDK's internals differ between versions, so this is best effort, and bounded in time
+    (what is still pending then is left out, and the report already says it may be incomplete)."""
+    import asyncio
+    import time
+
+    try:
+        from pulumi.runtime.settings import _get_rpc_manager
+    except ImportError:
+        return
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        manager = _get_rpc_manager()
+        manager.unhandled_exception = None
+        manager.exception_traceback = None
+        try:
+            sync_await(asyncio.wait_for(pstack.wait_for_rpcs(), deadline - time.monotonic()))
+            return
+        except asyncio.TimeoutError:  # noqa: UP041 - a builtin alias only from Python 3.11
+            return
+        except Exception:  # another failing RPC: it is done, go on with the rest
+            continue
+        except BaseException:
+            return
+
+
 def run(job: dict[str, JSON]) -> dict[str, JSON]:
     import pulumi
     from pulumi.runtime import mocks as pm
@@ -544,6 +572,8 @@ def run(job: dict[str, JSON]) -> dict[str, JSON]:
         else:
             result["status"] = "apply-error" if state["body_done"] else "error"
             result["error"] = _describe(exc, capture.project_dir)
+            if state["body_done"]:
+                drain_registrations(_sync_await, pstack)
     if apply_errors and result["status"] == "ok":
         result["status"] = "apply-error"
         result["error"] = apply_errors[0]
