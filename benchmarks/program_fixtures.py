@@ -33,7 +33,7 @@ EXPECTED: list[tuple[str, tuple[str, ...], int, set[Key]]] = [
         (),
         1,
         {("MC101", "dev", "cache"), ("MC201", "dev", "cache-nic"), ("MC301", "dev", "cache"),
-         ("MC301", "dev", "worker")},
+         ("MC301", "dev", "worker"), ("MC101", "dev", "batch"), ("MC301", "dev", "batch")},
     ),
     (
         "components",
@@ -57,6 +57,19 @@ EXPECTED: list[tuple[str, tuple[str, ...], int, set[Key]]] = [
         | {("MC302", "eastus", "db"), ("MC302", "eastus", "web-1"), ("MC302", "eastus", "worker1")},
     ),
     ("duplicate_urns", (), 2, set()),
+    # Programs that worked before: they must keep working.
+    (
+        "app",
+        ("--stack", "dev"),
+        1,
+        {("MC101", "dev", "jump"), ("MC301", "dev", "jump"), ("MC301", "dev", "web-as")},
+    ),
+    (
+        "helper",
+        (),
+        1,
+        {(rule, "only", name) for rule in ("MC101", "MC301") for name in ("mirror", "solo", "tier-vm")},
+    ),
 ]
 
 

@@ -95,12 +95,13 @@ def test_stack_reference_outputs_are_unknown_and_the_rest_is_judged(
     cached: Callable[..., Report],
 ) -> None:
     report = cached(str(FIX / "stack_reference"))
-    # 'cache' has no set: reported. 'worker' is in a set of the other stack: not judged.
-    assert found(report, "MC101") == [("MC101", "dev", "cache")]
+    # 'cache' and 'batch' (in the other stack's group) have no set: reported. 'worker' is in a
+    # set of the other stack: not judged.
+    assert found(report, "MC101") == [("MC101", "dev", "batch"), ("MC101", "dev", "cache")]
     assert any("could not judge 'worker'" in w and "unknown" in w for w in report["warnings"])
     assert not report["summary"]["incomplete"]
     assert not any("apply" in w for w in report["warnings"])
-    assert report["summary"]["resources"] == 5  # rg, the reference, cache-nic, cache, worker
+    assert report["summary"]["resources"] == 6  # rg, the reference, cache-nic, cache, worker, batch
 
 
 # -- components: a VM chain in flight while another component's callback fails --------------
