@@ -531,31 +531,37 @@ def test_a_crash_on_a_placeholder_names_the_key_maintcheck_supplied() -> None:
     assert any("config defaults and the --config values only" in w for w in doc.warnings)
 
 
+def program(tmp_path: Path, *lines: str) -> Path:
+    """A one-file Python project in ``tmp_path`` whose program is ``lines`` after the imports."""
+    (tmp_path / "Pulumi.yaml").write_text("name: scratch\nruntime: python\n")
+    imports = ["import asyncio", "import pulumi", "import pulumi_azure_native as azure_native"]
+    (tmp_path / "__main__.py").write_text("\n".join([*imports, *lines]) + "\n")
+    return tmp_path
+
+
 def test_a_failing_sdk_callback_is_placed_at_the_users_line(tmp_path: Path) -> None:
-    (tmp_path / "Pulumi.yaml").write_text("name: keys\nruntime: python\n")
-    (tmp_path / "__main__.py").write_text(
-        "import pulumi_azure_native as azure_native\n"
-        "keys = azure_native.storage.list_storage_account_keys_output(\n"
-        "    resource_group_name='rg', account_name='sa')\n"
-        "key = keys.keys[0].value  # keys is None offline: the SDK's own callback fails\n"
-        "rg = azure_native.resources.ResourceGroup('rg')\n"
-        "azure_native.compute.VirtualMachine('vm', resource_group_name=rg.name,\n"
-        "    os_profile=azure_native.compute.OSProfileArgs(custom_data=key))\n"
+    program(
+        tmp_path,
+        "keys = azure_native.storage.list_storage_account_keys_output(",
+        "    resource_group_name='rg', account_name='sa')",
+        "key = keys.keys[0].value  # keys is None offline: the SDK's own callback fails",
+        "rg = azure_native.resources.ResourceGroup('rg')",
+        "azure_native.compute.VirtualMachine('vm', resource_group_name=rg.name,",
+        "    os_profile=azure_native.compute.OSProfileArgs(custom_data=key))",
     )
     [doc] = load(tmp_path)
     [warning] = [w for w in doc.warnings if "`apply` callback" in w]
-    assert f"TypeError: 'NoneType' object is not subscriptable at {tmp_path}/__main__.py:4" in warning
+    assert f"TypeError: 'NoneType' object is not subscriptable at {tmp_path}/__main__.py:6" in warning
     vm = next(r for r in doc.resources if r.urn.endswith("::vm"))
     assert normalize(vm.inputs)["osProfile"]["customData"] is UNKNOWN
 
 
 def test_a_crash_on_an_invoke_known_only_online_does_not_blame_the_program(tmp_path: Path) -> None:
-    (tmp_path / "Pulumi.yaml").write_text("name: keys\nruntime: python\n")
-    (tmp_path / "__main__.py").write_text(
-        "import pulumi_azure_native as azure_native\n"
-        "keys = azure_native.storage.list_storage_account_keys(\n"
-        "    resource_group_name='rg', account_name='sa')\n"
-        "primary = keys.keys[0].value\n"
+    program(
+        tmp_path,
+        "keys = azure_native.storage.list_storage_account_keys(",
+        "    resource_group_name='rg', account_name='sa')",
+        "primary = keys.keys[0].value",
     )
     with pytest.raises(InputError) as err:
         load(tmp_path)
@@ -567,16 +573,13 @@ def test_a_crash_on_an_invoke_known_only_online_does_not_blame_the_program(tmp_p
 
 
 def test_a_late_failure_outside_any_callback_is_a_warning(tmp_path: Path) -> None:
-    (tmp_path / "Pulumi.yaml").write_text("name: late\nruntime: python\n")
-    (tmp_path / "__main__.py").write_text(
-        "import asyncio\n"
-        "import pulumi\n"
-        "import pulumi_azure_native as azure_native\n"
-        "async def fetch():\n"
-        "    raise RuntimeError('lookup failed')\n"
-        "azure_native.resources.ResourceGroup('ok')\n"
-        "azure_native.resources.ResourceGroup(\n"
-        "    'late', location=pulumi.Output.from_input(asyncio.ensure_future(fetch())))\n"
+    program(
+        tmp_path,
+        "async def fetch():",
+        "    raise RuntimeError('lookup failed')",
+        "azure_native.resources.ResourceGroup('ok')",
+        "azure_native.resources.ResourceGroup(",
+        "    'late', location=pulumi.Output.from_input(asyncio.ensure_future(fetch())))",
     )
     [doc] = load(tmp_path)
     assert doc.incomplete
