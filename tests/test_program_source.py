@@ -583,6 +583,6 @@ def test_a_late_failure_outside_any_callback_is_a_warning(tmp_path: Path) -> Non
     )
     [doc] = load(tmp_path)
     assert doc.incomplete
-    [warning] = [w for w in doc.warnings if "after its body had finished" in w]
-    assert "failed with RuntimeError: lookup failed" in warning
+    [warning] = [w for w in doc.warnings if "after the program body had finished" in w]
+    assert "or a registration raised RuntimeError: lookup failed" in warning
     assert any(r.urn.endswith("::ok") for r in doc.resources)

@@ -293,7 +293,7 @@ def document(run: Run, result: Mapping[str, Any], notes: Sequence[str]) -> Docum
         guarded = result.get("apply_errors") or []
         if guarded:
             warnings.extend(_apply_warnings(run, guarded, len(records)))
-        else:  # a failure outside any callback after the body had finished
+        else:  # a failure the worker could not catch in a callback (or a worker that does not)
             warnings.append(_late_failure_warning(run, error, len(records)))
     secret = set(run.config.secret_keys)
     config = {
@@ -443,9 +443,9 @@ def _where(run: Run, error: Mapping[str, Any]) -> str:
 
 def _late_failure_warning(run: Run, error: Mapping[str, Any], count: int) -> str:
     return (
-        f"{run.label}: the program failed with {error.get('type')}: {error.get('message')}"
-        f"{_where(run, error)} after its body had finished; the scan uses the {count} resources "
-        "registered by then and may be incomplete."
+        f"{run.label}: an `apply` callback or a registration raised {error.get('type')}: "
+        f"{error.get('message')}{_where(run, error)} after the program body had finished; the "
+        f"scan uses the {count} resources registered by then and may be incomplete."
     )
 
 
