@@ -39,6 +39,8 @@ class Settings:
     # `maintcheck plan`: workload names tier by tier (first tier first), and the wait between steps.
     tiers: tuple[tuple[str, ...], ...] = ()
     plan_wait_minutes: int = 30
+    stack_groups: tuple[tuple[str, ...], ...] = ()  # stacks judged together (stack_groups.py)
+    docs_url: str | None = None  # base of the rule pages reports link to
 
 
 def _dates_as_text(table: Mapping[str, Any]) -> dict[str, Any]:
@@ -105,7 +107,23 @@ def _from_table(table: Mapping[str, Any], origin: str) -> Settings:
             (tier,) if isinstance(tier, str) else tuple(tier) for tier in table.get("tiers", ())
         ),
         plan_wait_minutes=table.get("plan-wait-minutes", 30),
+        stack_groups=_stack_groups(table.get("stack-groups", ()), origin),
+        docs_url=table.get("docs-url"),
     )
+
+
+def _stack_groups(groups: list[list[str]], origin: str) -> tuple[tuple[str, ...], ...]:
+    """Each stack may be in one group only: two groups would judge it twice."""
+    seen: dict[str, int] = {}
+    for index, group in enumerate(groups):
+        for stack in group:
+            if stack in seen and seen[stack] != index:
+                raise InputError(
+                    f"{origin}: invalid at $.stack-groups[{index}]: stack {stack!r} is already "
+                    f"in group {seen[stack]}; put each stack in one group."
+                )
+            seen[stack] = index
+    return tuple(tuple(group) for group in groups)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -89,7 +89,9 @@ def test_output_file(runner: CliRunner, export: Path, tmp_path: Path) -> None:
     target = tmp_path / "report.json"
     args = ["scan", str(export), "--format", "json", "-o", str(target), "--select", "MC101"]
     result = runner.invoke(cli, args)
-    assert result.exit_code == 1 and result.output == ""
+    # Every report went to a file: standard output still gets the one-line summary.
+    assert result.exit_code == 1
+    assert result.output == f"maintcheck: 2 findings (2 errors) in 2 resources. Wrote json to {target}.\n"
     assert json.loads(target.read_text())["summary"]["total"] == 2
 
 

@@ -520,12 +520,13 @@ def test_init_into_an_unwritable_place_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_finding_message_is_the_cli_text_block(tmp_path: Path) -> None:
-    """The violation text is the finding's block of the CLI's text report, dedented."""
+    """The violation text is the finding's block of the CLI's verbose text report, dedented."""
     s = StackBuilder("dev", config={"azure-native:location": LOCATION})
     _vm(s, "lonely")
     path = tmp_path / "preview.json"
     path.write_text(json.dumps(s.preview()))
-    text = CliRunner().invoke(cli, ["scan", str(path), "--fail-on", "never", "--select", "MC101"])
+    args = ["scan", str(path), "--fail-on", "never", "--select", "MC101", "--verbose"]
+    text = CliRunner().invoke(cli, args)
     from checker.config import Settings
     from checker.engine import run_rules
     from tests.builders import inventory

@@ -119,8 +119,8 @@ def test_hook_command_scans_the_project_of_a_changed_file(
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(cli, ["hook", "--stack", "dev", "infra/__main__.py", "docs/x.py"])
     assert result.exit_code == 1, result.output
-    assert "infra/__main__.py:4  web (compute:VirtualMachine, stack dev)" in result.output
-    assert "MC101 [single-instance-vm]" in result.output
+    # The hook's report is concise: one line per finding.
+    assert "infra/__main__.py:4: MC101 [error] web: VM 'web' is a single instance" in result.output
     quiet = runner.invoke(cli, ["hook", "docs/x.py"])
     assert quiet.exit_code == 0
     assert "no Pulumi project (Pulumi.yaml) holds the changed files" in quiet.output
@@ -178,8 +178,7 @@ def test_pre_commit_hook_fails_on_a_finding(pre_commit_home: Path, tmp_path: Pat
     assert run.returncode == 1, run.stdout + run.stderr
     assert "- hook id: maintcheck" in run.stdout
     assert "- exit code: 1" in run.stdout
-    assert "infra/__main__.py:4  web (compute:VirtualMachine, stack dev)" in run.stdout
-    assert "MC101 [single-instance-vm] VM 'web' is a single instance" in run.stdout
+    assert "infra/__main__.py:4: MC101 [error] web: VM 'web' is a single instance" in run.stdout
 
 
 def _local_hook_config() -> str:
@@ -236,7 +235,7 @@ def test_system_hook_variant_from_docs(pre_commit_home: Path, tmp_path: Path) ->
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False,
     )
     assert run.returncode == 1, run.stdout + run.stderr
-    assert "MC101 [single-instance-vm] VM 'web' is a single instance" in run.stdout
+    assert "__main__.py:4: MC101 [error] web: VM 'web' is a single instance" in run.stdout
 
 
 # -- the GitHub Action (action.yml) ------------------------------------------------------------

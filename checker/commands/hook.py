@@ -1,95 +1,47 @@
 """``maintcheck hook``: the pre-commit entry point.
 
 pre-commit passes the changed files that match the hook's ``files`` pattern; the hook scans the
-Pulumi projects (directories with ``Pulumi.yaml``) that hold them, as one scan. Without files
-(``pass_filenames: false``) it scans every project under the current directory. It takes every
-option of ``maintcheck scan`` (``--stack``, ``--fail-on``, ``--baseline``...), so a hook's
-``args`` read like a scan's.
+Pulumi projects (directories with ``Pulumi.yaml``) that hold them, each project by its stack
+groups like ``maintcheck scan``. Without files (``pass_filenames: false``) it scans every
+project under the current directory. It takes every option of ``maintcheck scan``
+(``--stack``, ``--fail-on``, ``--baseline``...), so a hook's ``args`` read like a scan's; its
+report is ``concise`` unless ``--format`` says otherwise.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import click
 
-PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
-# Directories never searched for projects: tool caches, dependencies, virtualenvs.
-_SKIP = frozenset({"node_modules", "__pycache__", "site-packages"})
+from checker.commands.scan import run_scan, scan_options
+from checker.discovery import all_projects, is_project, project_of, projects_for
+
+__all__ = ["all_projects", "hook_command", "is_project", "project_of", "projects_for"]
 
 
-def is_project(directory: Path) -> bool:
-    return any((directory / name).is_file() for name in PROJECT_FILES)
+def hook_command() -> click.Command:
+    """The ``hook`` command: the options of ``scan``, FILES instead of PATHS."""
 
-
-def _relative(directory: Path, top: Path) -> Path:
-    try:
-        return directory.relative_to(top)
-    except ValueError:
-        return directory
-
-
-def project_of(file: Path, top: Path) -> Path | None:
-    """The nearest directory holding ``file`` (or the directory itself) that is a Pulumi
-    project, searching no higher than ``top``."""
-    top = top.resolve()
-    current = file.resolve()
-    current = current if current.is_dir() else current.parent
-    while True:
-        if is_project(current):
-            return _relative(current, top)
-        if current == top or current.parent == current or top not in current.parents:
-            return None
-        current = current.parent
-
-
-def all_projects(top: Path) -> list[Path]:
-    """Every project under ``top``, skipping hidden directories, virtualenvs and caches."""
-    found: list[Path] = []
-    for root, dirs, _files in os.walk(top):
-        here = Path(root)
-        dirs[:] = sorted(
-            d for d in dirs
-            if not d.startswith(".") and d not in _SKIP and not (here / d / "pyvenv.cfg").exists()
-        )
-        if is_project(here):
-            found.append(_relative(here, top))
-    return found
-
-
-def projects_for(files: Iterable[Path], top: Path) -> list[Path]:
-    """The projects to scan for the changed ``files`` (all projects when there are none)."""
-    files = list(files)
-    if not files:
-        return all_projects(top)
-    found = {p for p in (project_of(f, top) for f in files) if p is not None}
-    return sorted(found)
-
-
-def hook_command(scan: click.Command) -> click.Command:
-    """Build the ``hook`` command around ``scan``: same options, FILES instead of PATHS."""
-
-    @click.pass_context
-    def run(ctx: click.Context, /, files: tuple[Path, ...], **options: Any) -> None:
+    def run(files: tuple[Path, ...], **options: Any) -> None:
         projects = projects_for(files, Path.cwd())
         if not projects:
             click.echo("maintcheck: no Pulumi project (Pulumi.yaml) holds the changed files.")
             return
-        ctx.invoke(scan, paths=tuple(projects), **options)
+        run_scan(paths=tuple(projects), default_format="concise", **options)
 
     files = click.Argument(["files"], nargs=-1, type=click.Path(path_type=Path))
     return click.Command(
         "hook",
         callback=run,
-        params=[files, *(p for p in scan.params if p.name != "paths")],
+        params=[files, *scan_options("concise")],
         help=(
             "Scan the Pulumi projects that hold FILES (for pre-commit).\n\n"
             "FILES are changed files; each is scanned through the nearest directory above it "
-            "that has a Pulumi.yaml. Without FILES, every Pulumi project under the current "
-            "directory is scanned. Options are those of `maintcheck scan`."
+            "that has a Pulumi.yaml, by its stack groups. Without FILES, every Pulumi project "
+            "under the current directory is scanned. Options are those of `maintcheck scan`; "
+            "the report is concise by default."
         ),
         short_help="Scan the Pulumi projects holding FILES (for pre-commit).",
     )

@@ -9,13 +9,15 @@ entry's class carries the name it is listed under.
 from __future__ import annotations
 
 import importlib
+import inspect
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
-    from checker.report.base import Format
+    from checker.report.base import Format, ReportOptions
 
 ALL_FORMATS: Final[dict[str, tuple[str, str]]] = {
     "text": ("checker.report.text", "TextFormat"),
+    "concise": ("checker.report.concise", "ConciseFormat"),
     "json": ("checker.report.json", "JsonFormat"),
     "sarif": ("checker.report.sarif", "SarifFormat"),
     "markdown": ("checker.report.markdown", "MarkdownFormat"),
@@ -25,8 +27,13 @@ ALL_FORMATS: Final[dict[str, tuple[str, str]]] = {
 FORMAT_NAMES: Final = tuple(ALL_FORMATS)
 
 
-def get(name: str) -> Format:
-    """The format called ``name`` (one of :data:`FORMAT_NAMES`)."""
+def get(name: str, options: ReportOptions | None = None) -> Format:
+    """The format called ``name`` (one of :data:`FORMAT_NAMES`). A format class whose
+    constructor takes ``options`` gets them (the others show nothing they would change)."""
     module, cls = ALL_FORMATS[name]
-    fmt: Format = getattr(importlib.import_module(module), cls)()
+    factory = getattr(importlib.import_module(module), cls)
+    if options is not None and "options" in inspect.signature(factory).parameters:
+        fmt: Format = factory(options=options)
+    else:
+        fmt = factory()
     return fmt

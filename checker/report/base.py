@@ -19,6 +19,29 @@ class Format(Protocol):
 
 
 @dataclass(frozen=True)
+class ReportOptions:
+    """What a report may show beyond the scan itself; a format class whose constructor takes
+    ``options`` receives them (see :func:`checker.report.get`).
+
+    ``docs_url`` is the base of the rule pages (``<docs_url>/MC101.md``); ``source_url``, when
+    the CI names the repository and commit, the base that a file path is appended to for a
+    link to its line (``https://github.com/OWNER/REPO/blob/SHA``)."""
+
+    verbose: bool = False
+    docs_url: str = ""
+    source_url: str = ""
+
+    def rule_url(self, rule_id: str) -> str:
+        return f"{self.docs_url.rstrip('/')}/{rule_id}.md" if self.docs_url else ""
+
+    def line_url(self, loc: Location) -> str:
+        if not self.source_url or posixpath.isabs(loc.file) or loc.file.startswith("../"):
+            return ""
+        anchor = f"#L{loc.line}" if loc.line else ""
+        return f"{self.source_url.rstrip('/')}/{loc.file}{anchor}"
+
+
+@dataclass(frozen=True)
 class Location:
     file: str
     line: int | None

@@ -1,0 +1,60 @@
+"""Finding the Pulumi projects to scan: under a directory (``maintcheck scan`` without paths,
+the hook without files), or the projects that hold changed files (the pre-commit hook)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
+# Directories never searched for projects: tool caches, dependencies, virtualenvs.
+_SKIP = frozenset({"node_modules", "__pycache__", "site-packages"})
+
+
+def is_project(directory: Path) -> bool:
+    return any((directory / name).is_file() for name in PROJECT_FILES)
+
+
+def _relative(directory: Path, top: Path) -> Path:
+    try:
+        return directory.relative_to(top)
+    except ValueError:
+        return directory
+
+
+def project_of(file: Path, top: Path) -> Path | None:
+    """The nearest directory holding ``file`` (or the directory itself) that is a Pulumi
+    project, searching no higher than ``top``."""
+    top = top.resolve()
+    current = file.resolve()
+    current = current if current.is_dir() else current.parent
+    while True:
+        if is_project(current):
+            return _relative(current, top)
+        if current == top or current.parent == current or top not in current.parents:
+            return None
+        current = current.parent
+
+
+def all_projects(top: Path) -> list[Path]:
+    """Every project under ``top``, skipping hidden directories, virtualenvs and caches."""
+    found: list[Path] = []
+    for root, dirs, _files in os.walk(top):
+        here = Path(root)
+        dirs[:] = sorted(
+            d for d in dirs
+            if not d.startswith(".") and d not in _SKIP and not (here / d / "pyvenv.cfg").exists()
+        )
+        if is_project(here):
+            found.append(_relative(here, top))
+    return found
+
+
+def projects_for(files: Iterable[Path], top: Path) -> list[Path]:
+    """The projects to scan for the changed ``files`` (all projects when there are none)."""
+    files = list(files)
+    if not files:
+        return all_projects(top)
+    found = {p for p in (project_of(f, top) for f in files) if p is not None}
+    return sorted(found)
