@@ -9,9 +9,10 @@ team configures (``docs-url`` in the config) when it mirrors them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from checker.rules.base import Rule
+if TYPE_CHECKING:
+    from checker.rules.base import Rule
 
 DOCS_URL: Final = "https://github.com/maintcheck/maintcheck/blob/main/docs/rules"
 

@@ -22,6 +22,7 @@ from checker.engine import scan
 from checker.model import ScanResult, Severity
 from checker.report.github import escape_data, escape_property
 from checker.report.markdown import GITHUB_LIMIT, MARKER, render_markdown
+from checker.rule_docs import DOCS_URL
 from checker.rules import ALL_RULES
 from tests.builders import StackBuilder
 
@@ -238,11 +239,11 @@ def test_markdown_comment_has_marker_counts_table_and_fixes() -> None:
     assert ":x: 1 error · :warning: 1 warning · :information_source: 1 info · 1 suppressed" in body
     assert "| Severity | Rule | Resource | Location | Message |" in body
     rows = _table_rows(body)
+    rule = f"[MC101]({DOCS_URL}/MC101.md) single-instance-vm"
     assert [_cells(r)[:4] for r in rows] == [
-        [":x: error", "MC101 single-instance-vm", "web (dev)", r"\_\_main\_\_.py:10"],
-        [":warning: warning", "MC101 single-instance-vm", "api (dev)", r"\_\_main\_\_.py:11"],
-        [":information_source: info", "MC101 single-instance-vm", "batch (dev)",
-         r"\_\_main\_\_.py:12"],
+        [":x: error", rule, "web (dev)", r"\_\_main\_\_.py:10"],
+        [":warning: warning", rule, "api (dev)", r"\_\_main\_\_.py:11"],
+        [":information_source: info", rule, "batch (dev)", r"\_\_main\_\_.py:12"],
     ]
     assert body.count("<details><summary>MC101 on ") == 3
     assert body.count("```python\nimport pulumi_azure_native as azure_native") == 9

@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Protocol
+from urllib.parse import quote
 
 from checker.model import Finding, ScanResult, Severity
+from checker.rule_docs import DOCS_URL
 
 
 class Format(Protocol):
@@ -28,7 +30,7 @@ class ReportOptions:
     link to its line (``https://github.com/OWNER/REPO/blob/SHA``)."""
 
     verbose: bool = False
-    docs_url: str = ""
+    docs_url: str = DOCS_URL
     source_url: str = ""
 
     def rule_url(self, rule_id: str) -> str:
@@ -38,7 +40,7 @@ class ReportOptions:
         if not self.source_url or posixpath.isabs(loc.file) or loc.file.startswith("../"):
             return ""
         anchor = f"#L{loc.line}" if loc.line else ""
-        return f"{self.source_url.rstrip('/')}/{loc.file}{anchor}"
+        return f"{self.source_url.rstrip('/')}/{quote(loc.file)}{anchor}"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from checker.model import RECREATES, Finding, Fix, ScanResult, Severity
-from checker.report.base import counts, location
+from checker.report.base import ReportOptions, counts, location
 
 MARKER = "<!-- maintcheck-report -->"
 ALL_CLEAR_MARKER = "<!-- maintcheck-all-clear -->"  # lets `comment` skip a needless new comment
@@ -49,19 +49,23 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 or word == 'info' else 's'}"
 
 
-def _where(f: Finding) -> str:
+def _where(f: Finding, options: ReportOptions) -> str:
     loc = location(f)
     if loc is None:
         return ""
-    return cell(f"{loc.file}:{loc.line}" if loc.line else loc.file)
+    text = cell(f"{loc.file}:{loc.line}" if loc.line else loc.file)
+    url = options.line_url(loc)
+    return f"[{text}]({url})" if url else text
 
 
-def row(f: Finding) -> str:
+def row(f: Finding, options: ReportOptions | None = None) -> str:
+    options = options or ReportOptions()
     res = f.resource
     sev = f"{_ICONS[f.severity]} {f.severity}"
-    rule = f"{f.rule_id} {cell(f.slug)}"
+    url = options.rule_url(f.rule_id)
+    rule = f"[{f.rule_id}]({url}) {cell(f.slug)}" if url else f"{f.rule_id} {cell(f.slug)}"
     resource = f"{cell(res.name)} ({cell(res.stack or '?')})"
-    return f"| {sev} | {rule} | {resource} | {_where(f)} | {cell(f.message)} |\n"
+    return f"| {sev} | {rule} | {resource} | {_where(f, options)} | {cell(f.message)} |\n"
 
 
 def _fix_block(fix: Fix) -> str:
@@ -127,10 +131,12 @@ def _left_out(what: str) -> str:
     )
 
 
-def _findings_sections(active: Sequence[Finding], room: int) -> tuple[str, int]:
+def _findings_sections(
+    active: Sequence[Finding], room: int, options: ReportOptions
+) -> tuple[str, int]:
     """The table, then fix blocks. When not every row fits, rows get two thirds of the room
     so that the first findings still show their fixes."""
-    all_rows = [row(f) for f in active]
+    all_rows = [row(f, options) for f in active]
     room -= _size(_TABLE_HEAD)
     row_room = room if sum(map(_size, all_rows)) <= room else room * 2 // 3
     rows, left = _take(all_rows, row_room)
@@ -167,8 +173,12 @@ def _suppressed_section(found: Sequence[Finding], room: int) -> str:
     return head + "".join(rows) + more + foot
 
 
-def render_markdown(result: ScanResult, budget: int = BUDGET) -> str:
-    """The comment body; ``budget`` (bytes of UTF-8) is the most it may take."""
+def render_markdown(
+    result: ScanResult, budget: int = BUDGET, options: ReportOptions | None = None
+) -> str:
+    """The comment body; ``budget`` (bytes of UTF-8) is the most it may take. Rule IDs link
+    to their pages, locations to the file's line when ``options`` know the commit."""
+    options = options or ReportOptions()
     active = sorted(
         (f for f in result.findings if f.suppressed is None), key=lambda f: -f.severity
     )
@@ -178,7 +188,7 @@ def render_markdown(result: ScanResult, budget: int = BUDGET) -> str:
     warnings = _warnings_section(result)
     room = budget - _size(head) - _size(warnings) - _NOTICE_ROOM
     if active:
-        body, room = _findings_sections(active, room)
+        body, room = _findings_sections(active, room, options)
     else:
         body = f"{ALL_CLEAR_MARKER}\n:white_check_mark: **All clear**: no finding needs attention.\n\n"
     return head + body + _suppressed_section(suppressed, room) + warnings
@@ -187,5 +197,8 @@ def render_markdown(result: ScanResult, budget: int = BUDGET) -> str:
 class MarkdownFormat:
     name = "markdown"
 
+    def __init__(self, options: ReportOptions | None = None) -> None:
+        self.options = options or ReportOptions()
+
     def render(self, result: ScanResult) -> str:
-        return render_markdown(result)
+        return render_markdown(result, options=self.options)

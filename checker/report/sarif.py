@@ -1,6 +1,7 @@
 """SARIF 2.1.0 report, for GitHub code scanning and other SARIF viewers.
 
-One run; the driver's rules come from the rule catalog (help text from each rule's ``DOC``).
+One run; the driver's rules come from the rule catalog (help text from each rule's ``DOC``,
+``helpUri`` its page under ``docs/rules``).
 Each result has a logical location (the resource URN) and, when the program line is known, a
 physical location. Fixes go into the message and ``properties.fixes``: SARIF ``fixes`` must be
 concrete text edits of the artifact, and a property patch on a constructor call is not one.
@@ -17,7 +18,7 @@ from checker.baseline import fingerprint
 from checker.jsontext import dumps_indented
 from checker.memory import collector_paused
 from checker.model import RECREATES, Finding, ScanResult, Severity
-from checker.report.base import Location, counts, location
+from checker.report.base import Location, ReportOptions, counts, location
 from checker.report.json import fix_json
 from checker.rules import ALL_RULES
 from checker.rules.base import Rule
@@ -27,12 +28,15 @@ FINGERPRINT_KEY = "maintcheck/v1"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def sarif_rule(rule: Rule) -> dict[str, Any]:
+def sarif_rule(rule: Rule, options: ReportOptions | None = None) -> dict[str, Any]:
+    options = options or ReportOptions()
+    help_uri = {"helpUri": options.rule_url(rule.id)} if options.docs_url else {}
     return {
         "id": rule.id,
         "name": rule.slug,
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": rule.doc.what},
+        **help_uri,
         "help": {"text": rule.help_text(), "markdown": rule.help_markdown()},
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {"tags": ["azure", "maintenance", "reliability"]},
@@ -96,7 +100,7 @@ def sarif_result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
     return out
 
 
-def report_sarif(result: ScanResult) -> dict[str, Any]:
+def report_sarif(result: ScanResult, options: ReportOptions | None = None) -> dict[str, Any]:
     rule_index = {rule.id: i for i, rule in enumerate(ALL_RULES)}
     notifications = [
         {"level": "warning", "message": {"text": w}} for w in result.warnings
@@ -112,7 +116,7 @@ def report_sarif(result: ScanResult) -> dict[str, Any]:
                         "name": "maintcheck",
                         "version": __version__,
                         "semanticVersion": __version__,
-                        "rules": [sarif_rule(rule) for rule in ALL_RULES],
+                        "rules": [sarif_rule(rule, options) for rule in ALL_RULES],
                     }
                 },
                 "invocations": [
@@ -136,6 +140,9 @@ def report_sarif(result: ScanResult) -> dict[str, Any]:
 class SarifFormat:
     name = "sarif"
 
+    def __init__(self, options: ReportOptions | None = None) -> None:
+        self.options = options or ReportOptions()
+
     def render(self, result: ScanResult) -> str:
         with collector_paused():
-            return dumps_indented(report_sarif(result), ensure_ascii=False) + "\n"
+            return dumps_indented(report_sarif(result, self.options), ensure_ascii=False) + "\n"
