@@ -36,7 +36,8 @@ def _fail(message: str) -> None:
     "--requirement",
     metavar="REQ",
     help="The requirements.txt line that installs maintcheck in the pack's virtualenv "
-    "[default: maintcheck[policy]==<this version>]; e.g. a path or a git URL.",
+    "[default: the source this maintcheck was installed from: its checkout, wheel, git URL at "
+    "the installed commit, or this version from the index].",
 )
 @click.option(
     "--virtualenv",
@@ -71,6 +72,8 @@ def init(directory: Path, force: bool, requirement: str | None, virtualenv: str)
     except OSError as exc:
         _fail(f"{exc.filename or directory}: cannot write: {exc.strerror}.")
     click.echo(
-        f"Wrote policy pack {PACK_NAME!r} to {directory} ({', '.join(files)}).\n"
+        f"Wrote policy pack {PACK_NAME!r} to {directory} ({', '.join(files)}); it installs "
+        f"{requirement or installed_requirement()}.\n"
+        f"Install it with: cd {directory} && pulumi install\n"
         f"Use it with: pulumi preview --policy-pack {directory}"
     )

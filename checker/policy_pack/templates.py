@@ -2,16 +2,19 @@
 
 The repository's ``policies/`` is this rendering with :data:`CHECKOUT_REQUIREMENT` (a test
 compares them byte for byte); ``maintcheck policy-pack init`` renders it for an installed
-maintcheck. Regenerate ``policies/`` with::
+maintcheck, naming the source maintcheck itself was installed from
+(:func:`installed_requirement`). Regenerate ``policies/`` with::
 
     maintcheck policy-pack init policies --force --requirement '-e ..[policy]'
 """
 
 from __future__ import annotations
 
-from importlib import resources
+import json
+from importlib import metadata, resources
 from string import Template
-from typing import Final
+from typing import Any, Final
+from urllib.parse import unquote, urlparse
 
 from checker import __version__
 
@@ -26,9 +29,43 @@ FILES: Final = {
 CHECKOUT_REQUIREMENT: Final = "-e ..[policy]"
 
 
+def requirement_from(direct_url: str | None, version: str, extra: str = "policy") -> str:
+    """The requirements line that installs maintcheck again the way it was installed, from
+    its PEP 610 ``direct_url.json`` (None: from an index): a VCS URL at the installed commit,
+    an editable checkout (``-e PATH[extra]``), a local directory or wheel, an archive URL, or
+    else the same version from the index."""
+    name = f"maintcheck[{extra}]"
+    data: Any = None
+    if direct_url:
+        try:
+            data = json.loads(direct_url)
+        except json.JSONDecodeError:
+            data = None
+    if not isinstance(data, dict) or not isinstance(data.get("url"), str):
+        return f"{name}=={version}"
+    url: str = data["url"]
+    subdirectory = f"#subdirectory={data['subdirectory']}" if data.get("subdirectory") else ""
+    vcs = data.get("vcs_info")
+    if isinstance(vcs, dict) and vcs.get("vcs"):
+        rev = vcs.get("commit_id") or vcs.get("requested_revision")
+        at = f"@{rev}" if rev else ""
+        return f"{name} @ {vcs['vcs']}+{url}{at}{subdirectory}"
+    dir_info = data.get("dir_info")
+    if isinstance(dir_info, dict) and dir_info.get("editable") and url.startswith("file://"):
+        return f"-e {unquote(urlparse(url).path)}[{extra}]"
+    return f"{name} @ {url}{subdirectory}"
+
+
 def installed_requirement() -> str:
-    """The requirement that installs the running maintcheck's version from the index."""
-    return f"maintcheck[policy]=={__version__}"
+    """The requirement that installs the running maintcheck from where it came from."""
+    # A checkout's own maintcheck.egg-info can shadow the installed metadata when Python runs
+    # from the checkout: the installed one is the one that records where it came from.
+    found = list(metadata.distributions(name="maintcheck"))
+    if not found:  # running from a source tree that is not installed
+        return f"maintcheck[policy]=={__version__}"
+    recorded = [d for d in found if d.read_text("direct_url.json")]
+    dist = (recorded or found)[0]
+    return requirement_from(dist.read_text("direct_url.json"), dist.version)
 
 
 def render(requirement: str, virtualenv: str = "venv") -> dict[str, str]:
