@@ -11,6 +11,7 @@ import click
 from checker import __version__
 from checker.commands.comment import comment as comment_command
 from checker.commands.hook import hook_command
+from checker.commands.init import init_command
 from checker.commands.plan import plan as plan_command
 from checker.commands.policy_pack import policy_pack as policy_pack_command
 from checker.commands.scan import scan_command as scan
@@ -35,6 +36,7 @@ def cli() -> None:
       maintcheck scan . --stack prod-eastus --stack prod-westus
       pulumi preview --json > preview.json && maintcheck scan preview.json
       maintcheck explain MC103
+      maintcheck init              (config, pre-commit hook and GitHub workflow)
     """
 
 
@@ -98,6 +100,7 @@ def _docs_url(rule_id: str) -> str:
 
 
 cli.add_command(scan)
+cli.add_command(init_command)
 cli.add_command(hook_command())
 cli.add_command(policy_pack_command)
 cli.add_command(comment_command)

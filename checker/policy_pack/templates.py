@@ -56,16 +56,16 @@ def requirement_from(direct_url: str | None, version: str, extra: str = "policy"
     return f"{name} @ {url}{subdirectory}"
 
 
-def installed_requirement() -> str:
+def installed_requirement(extra: str = "policy") -> str:
     """The requirement that installs the running maintcheck from where it came from."""
     # A checkout's own maintcheck.egg-info can shadow the installed metadata when Python runs
     # from the checkout: the installed one is the one that records where it came from.
     found = list(metadata.distributions(name="maintcheck"))
     if not found:  # running from a source tree that is not installed
-        return f"maintcheck[policy]=={__version__}"
+        return f"maintcheck[{extra}]=={__version__}"
     recorded = [d for d in found if d.read_text("direct_url.json")]
     dist = (recorded or found)[0]
-    return requirement_from(dist.read_text("direct_url.json"), dist.version)
+    return requirement_from(dist.read_text("direct_url.json"), dist.version, extra)
 
 
 def render(requirement: str, virtualenv: str = "venv") -> dict[str, str]:
