@@ -1,7 +1,6 @@
 """Where maintcheck runs beside the CLI: the pre-commit hook (project discovery, ``maintcheck
 hook``, and the real ``pre-commit`` tool running this repository's ``.pre-commit-hooks.yaml`` on
-temporary git repositories) and the GitHub Action (``action.yml``: structure, and its scripts
-run with bash).
+temporary git repositories). The GitHub Action is tested in tests/test_action.py.
 
 One test runs the hook as users get it: pre-commit builds the hook's virtualenv and
 pip-installs this repository into it from the package index (marked ``network``); the others run
@@ -13,14 +12,12 @@ installed, and nothing is downloaded beyond maintcheck's own small dependencies.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -28,7 +25,6 @@ from click.testing import CliRunner
 
 from checker.cli import cli
 from checker.commands.hook import all_projects, project_of, projects_for
-from tests.builders import StackBuilder
 
 REPO = Path(__file__).resolve().parents[1]
 PRE_COMMIT = Path(sys.executable).with_name("pre-commit")
@@ -236,150 +232,3 @@ def test_system_hook_variant_from_docs(pre_commit_home: Path, tmp_path: Path) ->
     )
     assert run.returncode == 1, run.stdout + run.stderr
     assert "__main__.py:4: MC101 [error] web: VM 'web' is a single instance" in run.stdout
-
-
-# -- the GitHub Action (action.yml) ------------------------------------------------------------
-
-ACTION = REPO / "action.yml"
-_EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}", re.DOTALL)
-
-
-def _action() -> dict[str, Any]:
-    data = yaml.safe_load(ACTION.read_text())
-    assert isinstance(data, dict)
-    return data
-
-
-def _steps() -> dict[str, dict[str, Any]]:
-    return {step.get("id", step["name"]): step for step in _action()["runs"]["steps"]}
-
-
-def test_action_structure() -> None:
-    action = _action()
-    assert {"name", "description", "inputs", "outputs", "runs"} <= set(action)
-    assert action["runs"]["using"] == "composite"
-    for name, spec in action["inputs"].items():
-        assert spec.get("description"), name
-        assert "default" in spec or spec.get("required"), name
-    for step in action["runs"]["steps"]:
-        assert "name" in step
-        assert ("run" in step) != ("uses" in step), step["name"]
-        if "run" in step:
-            assert step.get("shell") == "bash", step["name"]
-        else:
-            assert re.fullmatch(r"[\w.-]+/[\w./-]+@v\d+", step["uses"]), step["uses"]
-    uses = {s["uses"].split("@")[0] for s in action["runs"]["steps"] if "uses" in s}
-    assert "github/codeql-action/upload-sarif" in uses
-
-
-def test_action_every_input_is_used_and_every_reference_exists() -> None:
-    action = _action()
-    runs_text = yaml.safe_dump(action["runs"])
-    outputs_text = yaml.safe_dump(action["outputs"])
-    used_inputs = set(re.findall(r"inputs\.([\w-]+)", runs_text))
-    assert used_inputs == set(action["inputs"])
-    steps = _steps()
-    for step_id, output in re.findall(r"steps\.([\w-]+)\.outputs\.([\w-]+)", runs_text + outputs_text):
-        assert step_id in steps, step_id
-        assert f"echo \"{output}=" in steps[step_id].get("run", ""), (step_id, output)
-    # Scripts read inputs through env only (no ${{ }} inside a script: no injection).
-    for step in action["runs"]["steps"]:
-        assert "${{" not in step.get("run", ""), step["name"]
-
-
-def _options(script: str) -> set[str]:
-    return set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", script))
-
-
-def test_action_uses_only_real_cli_options() -> None:
-    from checker.cli import scan
-    from checker.commands.comment import comment
-
-    def opts(command: Any) -> set[str]:
-        return {o for p in command.params for o in getattr(p, "opts", ())}
-
-    steps = _steps()
-    assert _options(steps["scan"]["run"]) <= opts(scan)
-    assert {"--stack", "--baseline", "--format", "--output", "--fail-on"} <= _options(
-        steps["scan"]["run"]
-    )
-    assert _options(steps["comment"]["run"]) == {"--report"}
-    assert "--report" in opts(comment)
-
-
-def _evaluate(text: str, values: dict[str, str]) -> str:
-    def value(match: re.Match[str]) -> str:
-        return values[match[1]]
-
-    return _EXPR.sub(value, text)
-
-
-def _run_step(
-    step: dict[str, Any], values: dict[str, str], tmp_path: Path
-) -> subprocess.CompletedProcess[str]:
-    """Run a composite step's script the way the runner does: env evaluated, bash -e."""
-    output = tmp_path / f"output-{step['id']}"
-    output.touch()
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
-    env.update({k: _evaluate(str(v), values) for k, v in step.get("env", {}).items()})
-    env.update(
-        GITHUB_OUTPUT=str(output), GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"), NO_COLOR="1"
-    )
-    run = subprocess.run(
-        ["bash", "--noprofile", "--norc", "-e", "-o", "pipefail", "-c", step["run"]],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
-    )
-    for line in output.read_text().splitlines():
-        key, _sep, val = line.partition("=")
-        values[f"steps.{step['id']}.outputs.{key}"] = val
-    return run
-
-
-@pytest.mark.parametrize(("fail_on", "gate_status"), [("warning", 1), ("never", 0)])
-def test_action_scripts_scan_summarise_and_gate(
-    tmp_path: Path, fail_on: str, gate_status: int
-) -> None:
-    """The scan, job-summary and gate scripts, run with bash on a stack export (the install
-    step would reinstall maintcheck into the test's virtualenv, so it is not run here)."""
-    s = StackBuilder("dev", config={"azure-native:location": "eastus"})
-    s.add("azure-native:compute:VirtualMachine", "web", {"resourceGroupName": "rg"})
-    s.add("azure-native:compute:VirtualMachine", "db", {"resourceGroupName": "rg"})
-    s.write(tmp_path / "export.json")
-    baseline = tmp_path / "baseline.json"
-    db_only = StackBuilder("dev", config={"azure-native:location": "eastus"})
-    db_only.add("azure-native:compute:VirtualMachine", "db", {"resourceGroupName": "rg"})
-    db_only.write(tmp_path / "db.json")
-    CliRunner().invoke(cli, ["scan", str(tmp_path / "db.json"), "--write-baseline", str(baseline)])
-
-    inputs = {name: str(spec.get("default", "")) for name, spec in _action()["inputs"].items()}
-    inputs.update({"paths": "export.json", "stacks": "dev", "fail-on": fail_on,
-                   "baseline": "baseline.json", "args": "--select MC1"})
-    values = {f"inputs.{k}": v for k, v in inputs.items()}
-    values.update({"runner.temp": str(tmp_path), "github.action_path": str(REPO)})
-    steps = _steps()
-
-    scan = _run_step(steps["scan"], values, tmp_path)
-    assert scan.returncode == 0, scan.stderr
-    assert values["steps.scan.outputs.exit-code"] == str(gate_status)
-    sarif = json.loads(Path(values["steps.scan.outputs.sarif-file"]).read_text())
-    assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["MC101"]
-    markdown = Path(values["steps.scan.outputs.markdown-file"]).read_text()
-    assert "web" in markdown
-    assert "1 finding matched the baseline" in markdown
-    assert _run_step(steps["summary"], values, tmp_path).returncode == 0
-    assert (tmp_path / "summary.md").read_text() == markdown
-    gate = _run_step(steps["gate"], values, tmp_path)
-    assert gate.returncode == gate_status
-    assert ("::error title=maintcheck::" in gate.stdout) == (gate_status == 1)
-
-
-def test_action_scan_script_fails_on_bad_input(tmp_path: Path) -> None:
-    inputs = {name: str(spec.get("default", "")) for name, spec in _action()["inputs"].items()}
-    inputs["paths"] = "missing.json"
-    values = {f"inputs.{k}": v for k, v in inputs.items()}
-    values.update({"runner.temp": str(tmp_path), "github.action_path": str(REPO)})
-    scan = _run_step(_steps()["scan"], values, tmp_path)
-    assert scan.returncode == 2
-    assert "missing.json: no such file or directory" in scan.stderr
-    assert "steps.scan.outputs.exit-code" not in values
