@@ -232,3 +232,21 @@ def test_system_hook_variant_from_docs(pre_commit_home: Path, tmp_path: Path) ->
     )
     assert run.returncode == 1, run.stdout + run.stderr
     assert "__main__.py:4: MC101 [error] web: VM 'web' is a single instance" in run.stdout
+
+
+def test_hook_without_a_project_virtualenv_points_at_additional_dependencies(
+    pre_commit_home: Path, tmp_path: Path
+) -> None:
+    """pre-commit's own environment for the hook has maintcheck only: a project that names no
+    virtualenv is told to give the hook the SDK (`additional_dependencies`), not to pip-install
+    into pre-commit's cache."""
+    env = _env(pre_commit_home)
+    infra = write_project(tmp_path / "infra", FINDING_PROGRAM)
+    (infra / "Pulumi.yaml").write_text("name: demo\nruntime: python\n")
+    _git_repo(tmp_path, env)
+    run = _try_repo(tmp_path, env, "--all-files")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "- exit code: 2" in run.stdout  # an input error, not findings
+    assert "cannot import the Pulumi SDK" in run.stdout
+    assert "additional_dependencies: [pulumi, pulumi-azure-native]" in run.stdout
+    assert "-m pip install" not in run.stdout

@@ -271,9 +271,7 @@ def document(run: Run, result: Mapping[str, Any], notes: Sequence[str]) -> Docum
     if status == "no-pulumi":
         raise InputError(
             f"{run.label}: the interpreter {result.get('python') or run.python} cannot import "
-            f"the Pulumi SDK ({error.get('message')}). Install it there: "
-            f"`{run.python} -m pip install pulumi pulumi-azure-native` (or the project's "
-            "requirements.txt)."
+            f"the Pulumi SDK ({error.get('message')}). {_install_hint(run)}"
         )
     missing = [str(k) for k in result.get("missing_config") or ()]
     if status == "error":
@@ -309,6 +307,22 @@ def document(run: Run, result: Mapping[str, Any], notes: Sequence[str]) -> Docum
         warnings=tuple(warnings),
         incomplete=incomplete,
         root=str(run.path),
+    )
+
+
+def _install_hint(run: Run) -> str:
+    """Where the Pulumi SDK should go. Under pre-commit (it sets ``PRE_COMMIT``) the
+    interpreter is the hook's own environment, which pre-commit builds: pip-installing into its
+    cache would not last."""
+    if os.environ.get("PRE_COMMIT") and not run.project.virtualenv:
+        return (
+            "Under pre-commit, give the hook the SDK in .pre-commit-config.yaml "
+            "(`additional_dependencies: [pulumi, pulumi-azure-native]`), or name the project's "
+            "virtualenv in Pulumi.yaml (`runtime: {name: python, options: {virtualenv: venv}}`)."
+        )
+    return (
+        f"Install it there: `{run.python} -m pip install pulumi pulumi-azure-native` (or the "
+        "project's requirements.txt)."
     )
 
 
