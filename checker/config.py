@@ -41,6 +41,7 @@ class Settings:
     plan_wait_minutes: int = 30
     stack_groups: tuple[tuple[str, ...], ...] = ()  # stacks judged together (stack_groups.py)
     docs_url: str | None = None  # base of the rule pages reports link to
+    exclude: tuple[str, ...] = ()  # directories never searched for projects
 
 
 def _dates_as_text(table: Mapping[str, Any]) -> dict[str, Any]:
@@ -109,6 +110,7 @@ def _from_table(table: Mapping[str, Any], origin: str) -> Settings:
         plan_wait_minutes=table.get("plan-wait-minutes", 30),
         stack_groups=_stack_groups(table.get("stack-groups", ()), origin),
         docs_url=table.get("docs-url"),
+        exclude=tuple(table.get("exclude", ())),
     )
 
 

@@ -4,8 +4,9 @@ the hook without files), or the projects that hold changed files (the pre-commit
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
-from pathlib import Path
+from collections.abc import Iterable, Sequence
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePosixPath
 
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
 # Directories never searched for projects: tool caches, dependencies, virtualenvs.
@@ -37,8 +38,17 @@ def project_of(file: Path, top: Path) -> Path | None:
         current = current.parent
 
 
-def all_projects(top: Path) -> list[Path]:
-    """Every project under ``top``, skipping hidden directories, virtualenvs and caches."""
+def excluded(directory: Path, patterns: Sequence[str]) -> bool:
+    """Whether config ``exclude`` globs (``tests/fixtures``, ``*/examples``) match the
+    directory (relative to where the scan runs) or a directory above it."""
+    path = PurePosixPath(directory.as_posix())
+    candidates = [path, *path.parents]
+    return any(fnmatchcase(str(c), p.rstrip("/")) for p in patterns for c in candidates if str(c) != ".")
+
+
+def all_projects(top: Path, exclude: Sequence[str] = ()) -> list[Path]:
+    """Every project under ``top``, skipping hidden directories, virtualenvs, caches and the
+    directories ``exclude`` names."""
     found: list[Path] = []
     for root, dirs, _files in os.walk(top):
         here = Path(root)
@@ -46,15 +56,17 @@ def all_projects(top: Path) -> list[Path]:
             d for d in dirs
             if not d.startswith(".") and d not in _SKIP and not (here / d / "pyvenv.cfg").exists()
         )
+        if exclude:
+            dirs[:] = [d for d in dirs if not excluded(_relative(here / d, top), exclude)]
         if is_project(here):
             found.append(_relative(here, top))
     return found
 
 
-def projects_for(files: Iterable[Path], top: Path) -> list[Path]:
+def projects_for(files: Iterable[Path], top: Path, exclude: Sequence[str] = ()) -> list[Path]:
     """The projects to scan for the changed ``files`` (all projects when there are none)."""
     files = list(files)
     if not files:
-        return all_projects(top)
+        return all_projects(top, exclude)
     found = {p for p in (project_of(f, top) for f in files) if p is not None}
-    return sorted(found)
+    return sorted(p for p in found if not excluded(p, exclude))

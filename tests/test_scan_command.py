@@ -333,3 +333,34 @@ def test_stack_groups_config_errors(runner: CliRunner, export: Path, tmp_path: P
     bad.write_text('stack-groups = ["prod"]\n')
     run = runner.invoke(cli, ["scan", str(export), "--config-file", str(bad)])
     assert run.exit_code == 2 and "stack-groups" in run.output
+
+
+def test_exclude_keeps_directories_out_of_discovery(tmp_path: Path) -> None:
+    from checker.discovery import all_projects, excluded, projects_for
+
+    for folder in ("infra", "tests/fixtures/app", "tests/fixtures/deep/app", "examples/demo"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "Pulumi.yaml").write_text("name: x\nruntime: python\n")
+    assert [p.as_posix() for p in all_projects(tmp_path)] == [
+        "examples/demo", "infra", "tests/fixtures/app", "tests/fixtures/deep/app"
+    ]
+    assert [p.as_posix() for p in all_projects(tmp_path, ["tests/fixtures", "*/demo"])] == ["infra"]
+    assert excluded(Path("tests/fixtures/deep/app"), ["tests/fixtures/"])
+    assert not excluded(Path("tests/fixturesx"), ["tests/fixtures"])
+    changed = [tmp_path / "tests/fixtures/app/__main__.py", tmp_path / "infra/__main__.py"]
+    assert projects_for(changed, tmp_path, ["tests/fixtures"]) == [Path("infra")]
+
+
+def test_scan_without_paths_here_skips_the_excluded_fixtures(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """This repository's own config excludes tests/fixtures (one fixture program hangs)."""
+    fixture = tmp_path / "tests" / "fixtures" / "hangs"
+    write_project(fixture, "import time\ntime.sleep(600)\n", {"dev": "eastus"})
+    (tmp_path / "maintcheck.toml").write_text('exclude = ["tests/fixtures"]\n')
+    monkeypatch.chdir(tmp_path)
+    run = runner.invoke(cli, ["scan"])
+    assert run.exit_code == 2
+    assert "no Pulumi project (Pulumi.yaml) under the current directory outside the config's" in run.output
+    hook = runner.invoke(cli, ["hook", "tests/fixtures/hangs/__main__.py"])
+    assert hook.exit_code == 0 and "no Pulumi project (Pulumi.yaml) holds the changed files" in hook.output

@@ -21,11 +21,23 @@ from checker.discovery import all_projects, is_project, project_of, projects_for
 __all__ = ["all_projects", "hook_command", "is_project", "project_of", "projects_for"]
 
 
+def _exclude(config_file: Path | None) -> tuple[str, ...]:
+    """Config ``exclude`` of the repository (bad config is reported by the scan itself)."""
+    from checker.config import discover, load_file
+    from checker.errors import InputError
+
+    try:
+        settings = load_file(config_file) if config_file else discover([Path.cwd()])
+    except InputError:
+        return ()
+    return settings.exclude
+
+
 def hook_command() -> click.Command:
     """The ``hook`` command: the options of ``scan``, FILES instead of PATHS."""
 
     def run(files: tuple[Path, ...], **options: Any) -> None:
-        projects = projects_for(files, Path.cwd())
+        projects = projects_for(files, Path.cwd(), _exclude(options.get("config_file")))
         if not projects:
             click.echo("maintcheck: no Pulumi project (Pulumi.yaml) holds the changed files.")
             return

@@ -269,16 +269,23 @@ def run_scan(
     if baseline_file is not None and write_baseline is not None:
         raise click.UsageError("give either --baseline or --write-baseline, not both.")
     reports = targets_of(fmt, output, default_format)
-    targets = list(paths) or all_projects(Path(".")) or [Path(".")]
     pairs = config_pairs(config)
     live = sys.stderr.isatty()
     try:
         if config_file is not None:
             settings = settings_mod.load_file(config_file)
-        else:
-            dirs = [p if p.is_dir() else p.parent for p in targets] + [Path.cwd()]
+        else:  # beside the scanned paths, else here
+            dirs = [p if p.is_dir() else p.parent for p in paths] + [Path.cwd()]
             settings = settings_mod.discover(dirs)
         settings = settings_mod.narrowed(settings, ids(select), ids(ignore))
+        targets = list(paths) or all_projects(Path("."), settings.exclude)
+        if not targets:
+            skipped = " outside the config's `exclude`" if settings.exclude else ""
+            raise InputError(
+                f"no Pulumi project (Pulumi.yaml) under the current directory{skipped}; give "
+                "PATHS: project directories, `pulumi preview --json` or `pulumi stack export` "
+                "files."
+            )
         baseline = baseline_mod.load_baseline(baseline_file) if baseline_file else None
         results = []
         any_program = False
