@@ -78,7 +78,7 @@ def explain(rule_id: str) -> None:
     wanted = rule_id.strip()
     for r in ALL_RULES:
         if wanted.upper() == r.id or wanted.lower() == r.slug:
-            click.echo(r.help_text(), nl=False)
+            click.echo(f"{r.help_text()}\nDocs: {_docs_url(r.id)}")
             return
     raise click.BadParameter(
         f"{rule_id!r} is not a rule; `maintcheck rules` lists them.", param_hint="RULE"

@@ -22,15 +22,10 @@ def page_name(rule: Rule) -> str:
 
 
 def page(rule: Rule) -> str:
-    """The Markdown page of ``rule``."""
-    doc = rule.doc
+    """The Markdown page of ``rule``: its documentation (``Rule.help_markdown``, as SARIF shows
+    it) under a title, and how to tune or suppress it."""
     return (
-        f"# {rule.id} {rule.slug}\n\n"
-        f"**{rule.title}** · default severity: `{rule.severity}`\n\n"
-        f"## What it does\n\n{doc.what}\n\n"
-        f"## Why it matters\n\n{doc.why}\n\n"
-        f"## Example\n\n```python\n{doc.example}\n```\n\n"
-        f"## Fix\n\n{doc.fix}\n\n"
+        f"# {rule.id} {rule.slug}\n\n{rule.help_markdown()}\n"
         "## Options and suppression\n\n"
         f"- Change its severity: `severity = {{ {rule.id} = \"info\" }}` in `[tool.maintcheck]`.\n"
         f"- Turn it off: `ignore = [\"{rule.id}\"]`, or `--ignore {rule.id}` for one run.\n"

@@ -26,6 +26,7 @@ from checker.github_comment import (
     upsert_comment,
 )
 from checker.report.markdown import MARKER, render_markdown
+from checker.rule_docs import DOCS_URL
 from tests.builders import StackBuilder
 
 TOKEN = "ghs_TopSecretToken1234567890"
@@ -300,7 +301,8 @@ def test_end_to_end_from_scan_to_comment(
     result = _comment(runner, github, "--report", str(md), "--pr", str(PR))
     assert result.exit_code == 0, result.output
     posted = github.comments[PR][0]["body"]
-    assert posted.startswith(MARKER) and "| :x: error | MC101 single-instance-vm | web (dev)" in posted
+    assert posted.startswith(MARKER)
+    assert f"| :x: error | [MC101]({DOCS_URL}/MC101.md) single-instance-vm | web (dev)" in posted
 
 
 def test_report_from_stdin_and_pr_from_an_issue_comment_event(

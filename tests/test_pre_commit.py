@@ -234,6 +234,8 @@ def test_system_hook_variant_from_docs(pre_commit_home: Path, tmp_path: Path) ->
     assert "__main__.py:4: MC101 [error] web: VM 'web' is a single instance" in run.stdout
 
 
+@pytest.mark.slow
+@pytest.mark.network  # pre-commit builds the hook's own environment from the package index
 def test_hook_without_a_project_virtualenv_points_at_additional_dependencies(
     pre_commit_home: Path, tmp_path: Path
 ) -> None:

@@ -490,7 +490,6 @@ def test_cli_relative_path_prints_relative_locations(
         (["raises"], "the program raised IndexError"),
         (["missing_module"], "needs module 'maintcheck_fixture_missing_sdk'"),
         (["golang"], "pulumi preview --json"),
-        (["app"], "--stack NAME"),
         pytest.param(["hangs", "--timeout", "2"], "did not finish within 2 s", marks=pytest.mark.slow),
     ],
 )

@@ -364,3 +364,13 @@ def test_scan_without_paths_here_skips_the_excluded_fixtures(
     assert "no Pulumi project (Pulumi.yaml) under the current directory outside the config's" in run.output
     hook = runner.invoke(cli, ["hook", "tests/fixtures/hangs/__main__.py"])
     assert hook.exit_code == 0 and "no Pulumi project (Pulumi.yaml) holds the changed files" in hook.output
+
+
+def test_a_project_with_several_stacks_is_scanned_stack_by_stack(runner: CliRunner) -> None:
+    """The app fixture has stacks dev and prod (no region in their names): two scans, one
+    report; before stack groups this was an error asking for --stack."""
+    app = Path(__file__).parent / "fixtures" / "programs" / "app"
+    run = runner.invoke(cli, ["scan", str(app), "--format", "json", "--fail-on", "never"])
+    assert run.exit_code == 0, run.output
+    report = json.loads(run.output)
+    assert sorted({f["resource"]["stack"] for f in report["findings"]}) == ["dev", "prod"]

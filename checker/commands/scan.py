@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
+from checker.commands.scanning import Target, config_pairs, fail, write
 from checker.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputError
 from checker.report import FORMAT_NAMES
 
@@ -33,22 +34,19 @@ FAIL_ON = ("error", "warning", "info", "never")
 COLOR = ("auto", "always", "never")
 PROGRESS_DELAY = 1.0  # seconds of silence before a program run shows progress
 
-Target = tuple[str, Path | None]  # a format and its file (None: standard output)
-
-
 class FormatTarget(click.Choice):  # type: ignore[type-arg]
     """``NAME`` or ``NAME:FILE``; the name is one of the format table's."""
 
     name = "format"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, tuple):
+        if isinstance(value, Target):
             return value
         name, sep, file = str(value).partition(":")
         fmt = super().convert(name, param, ctx)
         if sep and not file:
             self.fail(f"{value!r}: give a file after the colon, e.g. {name}:report.out.", param, ctx)
-        return (fmt, Path(file) if sep else None)
+        return Target(fmt, Path(file) if sep else None)
 
 
 def ids(value: str | None) -> tuple[str, ...]:
@@ -72,20 +70,10 @@ def ids(value: str | None) -> tuple[str, ...]:
     return found
 
 
-def config_pairs(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    pairs = []
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"{item!r}: write it as KEY=VALUE, e.g. vmCount=2.")
-        pairs.append((key.strip(), value))
-    return tuple(pairs)
-
-
 def targets_of(formats: Sequence[Target], output: Path | None, default: str) -> list[Target]:
     """The reports to write: ``--output`` is the file of the one format bound for stdout."""
-    chosen = list(dict.fromkeys(formats)) or [(default, None)]
-    to_stdout = [name for name, file in chosen if file is None]
+    chosen = list(dict.fromkeys(formats)) or [Target(default, None)]
+    to_stdout = [t.name for t in chosen if t.path is None]
     if len(to_stdout) > 1:
         raise click.UsageError(
             f"--format {' and '.join(to_stdout)} both go to standard output; give all but one "
@@ -97,8 +85,8 @@ def targets_of(formats: Sequence[Target], output: Path | None, default: str) -> 
                 "--output names the file of the format that would go to standard output, and "
                 "every --format already has its own file; drop --output."
             )
-        chosen = [(name, output if file is None else file) for name, file in chosen]
-    files = [file for _name, file in chosen if file is not None]
+        chosen = [Target(t.name, output if t.path is None else t.path) for t in chosen]
+    files = [t.path for t in chosen if t.path is not None]
     if len(set(files)) < len(files):
         raise click.UsageError("two --format options write the same file; give each its own.")
     return chosen
@@ -216,11 +204,6 @@ def report_options(settings: Settings, verbose: bool) -> ReportOptions:
     return ReportOptions(verbose=verbose, docs_url=settings.docs_url or DOCS_URL, source_url=source_url)
 
 
-def _fail(message: str) -> None:
-    click.echo(f"maintcheck: error: {message}", err=True)
-    sys.exit(EXIT_ERROR)
-
-
 def exit_code(result: ScanResult, threshold: str) -> int:
     """0 or 1 by the threshold; 2 when a rule failed: its verdict is missing, so the scan is
     never an all-clear (the report still holds every other rule's findings)."""
@@ -305,21 +288,15 @@ def run_scan(
         if write_baseline is not None:
             count = baseline_mod.write_baseline(write_baseline, result.findings)
     except InputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     render_options = report_options(settings, verbose)
-    colored = use_color(color, sys.stdout)
-    for name, file in reports:
-        text = report.get(name, render_options).render(result)
-        if file is None:
-            click.echo(text, nl=False, color=colored)
-            continue
-        try:
-            file.write_text(click.unstyle(text), "utf-8")
-        except OSError as exc:
-            _fail(f"{file}: cannot write: {exc.strerror}")
-    if all(file is not None for _name, file in reports):
-        written = ", ".join(f"{name} to {file}" for name, file in reports)
-        click.echo(f"maintcheck: {summary_line(result)} Wrote {written}.")
+    written = ", ".join(f"{t.name} to {t.path}" for t in reports)
+    write(
+        reports,
+        lambda name: report.get(name, render_options).render(result),
+        f"maintcheck: {summary_line(result)} Wrote {written}.",
+        color=use_color(color, sys.stdout),
+    )
     if write_baseline is not None:
         click.echo(f"maintcheck: wrote {count} baseline entries to {write_baseline}", err=True)
         sys.exit(EXIT_OK)

@@ -101,16 +101,19 @@ def run_scan(
     return settings, result
 
 
-def write(chosen: Sequence[Target], render: Callable[[str], str], summary: str) -> None:
+def write(
+    chosen: Sequence[Target], render: Callable[[str], str], summary: str, color: bool | None = None
+) -> None:
     """Render each target and write it; the summary line goes to stdout when every format goes
-    to a file."""
+    to a file. ``color``: keep (True) or strip (False) styles on stdout, or decide by the
+    terminal (None); files never get them."""
     for target in chosen:
         text = render(target.name)
         if target.path is None:
-            click.echo(text, nl=False)
+            click.echo(text, nl=False, color=color)
             continue
         try:
-            target.path.write_text(text, "utf-8")
+            target.path.write_text(click.unstyle(text), "utf-8")
         except OSError as exc:
             fail(f"{target.path}: cannot write: {exc.strerror}")
     if all(t.path is not None for t in chosen):
