@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from checker.cli import cli
 from checker.config import load_file
+from tests.test_pre_commit import _env as pre_commit_env
 
 PRE_COMMIT = Path(sys.executable).with_name("pre-commit")
 FINDING_PROGRAM = """\
@@ -128,17 +129,10 @@ def test_init_will_not_guess_inside_a_pre_commit_config(
 
 
 def _env(home: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        PRE_COMMIT_HOME=str(home),
-        GIT_AUTHOR_NAME="maintcheck tests",
-        GIT_AUTHOR_EMAIL="tests@maintcheck.invalid",
-        GIT_COMMITTER_NAME="maintcheck tests",
-        GIT_COMMITTER_EMAIL="tests@maintcheck.invalid",
-        NO_COLOR="1",
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-    )
-    env.pop("PRE_COMMIT", None)
+    """pre-commit's environment as the hook tests set it, with this environment's maintcheck
+    first on PATH (the written hook is `language: system`)."""
+    env = pre_commit_env(home)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     return env
 
 
