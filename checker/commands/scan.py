@@ -274,7 +274,7 @@ def run_scan(
         any_program = False
         for unit in plan(targets, stacks, settings):
             options = LoadOptions(stacks=unit.stacks, config=pairs, timeout=timeout)
-            with progress(unit.label, live):
+            with progress(unit.label, live and any(p.is_dir() for p in unit.paths)):
                 documents = load_all(unit.paths, options)
             any_program = any_program or any(d.source_kind == "program" for d in documents)
             results.append(scan(documents, settings, reader=FileLineReader(), baseline=baseline))
