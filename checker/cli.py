@@ -10,6 +10,7 @@ import click
 
 from checker import __version__
 from checker.commands.comment import comment as comment_command
+from checker.commands.fix import fix as fix_command
 from checker.commands.hook import hook_command
 from checker.commands.init import init_command
 from checker.commands.plan import plan as plan_command
@@ -106,6 +107,7 @@ cli.add_command(policy_pack_command)
 cli.add_command(comment_command)
 cli.add_command(simulate_command)
 cli.add_command(plan_command)
+cli.add_command(fix_command)
 
 
 def main() -> None:
