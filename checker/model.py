@@ -71,6 +71,14 @@ class Fix:
         """The title as every report shows it: ``… (recreates the resource)`` when it does."""
         return f"{self.title} {RECREATES}" if self.replacement else self.title
 
+    @property
+    def command(self) -> str | None:
+        """The ``maintcheck fix`` call that can write this fix into a Python program: it has
+        property changes and needs no new resources (recreating ones need ``--unsafe-fixes``)."""
+        if not self.patch or self.new_resources:
+            return None
+        return "maintcheck fix --unsafe-fixes" if self.replacement else "maintcheck fix"
+
 
 @dataclass(frozen=True)
 class Finding:

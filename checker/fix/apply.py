@@ -251,7 +251,10 @@ def run(
             if not failing:
                 break
             reason = "the rescan still reports it after the edit, so the edit was dropped"
-            left.extend(Left(c.finding, c.fix, "still-present", reason, c.edits) for c in failing)
+            left.extend(
+                Left(c.finding, c.fix, "still-present", "; ".join([reason, *c.left]), c.edits)
+                for c in failing
+            )
             kept = [c for c in kept if c not in failing]
             kept, dropped = agree(kept, built, names)
             left.extend(dropped)

@@ -158,7 +158,7 @@ def edits_for(walk: Walk, expr: cst.BaseExpression, value: Any, ctx: StackContex
         if current == value:
             return []
         assert stack_rel is not None
-        return [StackEdit(stack_rel, read.key, value, f"stack {ctx.stack} sets {read.key}")]
+        return [StackEdit(stack_rel, read.key, value, f"stack {ctx.stack} had {current!r}")]
     if declared is not None and declared.has_default:
         if stack_rel is None:
             raise Unresolved(f"stack {ctx.stack} has no config file to set {read.key!r} in")
@@ -278,11 +278,19 @@ def edit_stack_text(text: str, project: str, edits: Sequence[StackEdit], file: s
             raise Unresolved(f"{file}: config {edit.key!r} is not a plain value; edit it by hand")
     out = text
     for start, end, new in sorted(spans, reverse=True):
-        out = out[:start] + new + out[end:]
+        out = out[:start] + new + _aligned(out[end:], len(new) - (end - start))
     if added:
         out = _insert(out, text, block, added)
     _prove(out, project, edits, file)
     return out
+
+
+def _aligned(after: str, grown: int) -> str:
+    """The rest of the line after a replaced value, its trailing comment kept in its column."""
+    spaces = len(after) - len(after.lstrip(" "))
+    if after[spaces : spaces + 1] != "#" or grown == 0:
+        return after
+    return " " * max(1, spaces - grown) + after[spaces:]
 
 
 def _insert(out: str, original: str, block: yaml.MappingNode | None, lines: Sequence[str]) -> str:

@@ -406,22 +406,34 @@ def _comma_ws(item: Any) -> Any:
     return comma.whitespace_after if isinstance(comma, cst.Comma) else None
 
 
+def _split(closing: Any, between: Any) -> tuple[Any, Any]:
+    """Whitespace after the old last item (its own comment kept, then the items' indent) and
+    after the new one (the closing bracket's line), from the old ``closing`` whitespace."""
+    if isinstance(closing, cst.ParenthesizedWhitespace) and isinstance(between, cst.ParenthesizedWhitespace):
+        own = closing.with_changes(indent=between.indent, last_line=between.last_line)
+        return own, closing.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=())
+    return between, closing
+
+
 def _append(items: Sequence[Any], new: Any, opening: Any) -> list[Any]:
-    """``items`` + ``new``, in the layout the items already have (one a line, trailing comma)."""
+    """``items`` + ``new``, in the layout the items already have (one a line, trailing comma);
+    a comment after the old last item stays on its line."""
     if not items:
         return [new]
     last = items[-1]
     between = _comma_ws(items[-2]) if len(items) > 1 else opening
-    if between is None:
+    if between is None or (isinstance(between, cst.SimpleWhitespace) and not between.value):
         between = cst.SimpleWhitespace(" ")
     if isinstance(last.comma, cst.Comma):
-        moved = last.with_changes(comma=last.comma.with_changes(whitespace_after=between))
-        return [*items[:-1], moved, new.with_changes(comma=last.comma)]
+        own, closing = _split(last.comma.whitespace_after, between)
+        moved = last.with_changes(comma=last.comma.with_changes(whitespace_after=own))
+        return [*items[:-1], moved, new.with_changes(comma=last.comma.with_changes(whitespace_after=closing))]
     if isinstance(last, cst.Arg) and isinstance(last.whitespace_after_arg, cst.ParenthesizedWhitespace):
+        own, closing = _split(last.whitespace_after_arg, between)
         moved_arg = last.with_changes(
-            comma=cst.Comma(whitespace_after=between), whitespace_after_arg=cst.SimpleWhitespace("")
+            comma=cst.Comma(whitespace_after=own), whitespace_after_arg=cst.SimpleWhitespace("")
         )
-        return [*items[:-1], moved_arg, new.with_changes(whitespace_after_arg=last.whitespace_after_arg)]
+        return [*items[:-1], moved_arg, new.with_changes(whitespace_after_arg=closing)]
     return [*items[:-1], last.with_changes(comma=cst.Comma(whitespace_after=between)), new]
 
 

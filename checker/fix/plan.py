@@ -80,7 +80,7 @@ class Left:
 def choose(finding: Finding, unsafe: bool) -> Fix | Left:
     """The first applicable fix, or why there is none."""
     for fix in finding.fixes:
-        if fix.patch and not fix.new_resources and (unsafe or not fix.replacement):
+        if fix.command is not None and (unsafe or not fix.replacement):
             return fix
     first = finding.fixes[0] if finding.fixes else None
     if first is None:

@@ -78,11 +78,14 @@ def summary_line(result: ScanResult) -> str:
 
 def finding_details(f: Finding) -> Iterator[tuple[str, str]]:
     """What every text rendering of a finding shows under its message, in order:
-    ``("evidence", text)``, then ``("fix", title)`` for each fix, with ``("snippet", code)``
-    after the first fix. The text report and the policy pack's messages lay these out."""
+    ``("evidence", text)``, then ``("fix", title)`` for each fix, with ``("apply", how)`` when
+    ``maintcheck fix`` can apply the first fix and ``("snippet", code)`` after it. The text
+    report and the policy pack's messages lay these out."""
     if f.evidence:
         yield "evidence", f.evidence
     for i, fix in enumerate(f.fixes):
         yield "fix", fix.label
+        if i == 0 and fix.command:
+            yield "apply", f"`{fix.command}` writes it into a Python program and proves it by a rescan"
         if i == 0 and fix.snippet:
             yield "snippet", fix.snippet

@@ -71,6 +71,8 @@ def row(f: Finding, options: ReportOptions | None = None) -> str:
 def _fix_block(fix: Fix) -> str:
     recreate = f" *{RECREATES}*" if fix.replacement else ""
     out = f"**{cell(fix.title)}**{recreate}\n\n"
+    if fix.command:
+        out += f"Apply it with `{fix.command}` (Python programs; proven by a rescan).\n\n"
     if fix.snippet:
         out += fenced(fix.snippet) + "\n"
     return out
