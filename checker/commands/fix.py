@@ -109,7 +109,7 @@ def render(report: FixReport, *, diff: bool) -> str:
     proof = "a rescan of the edited copy under mocks" if diff else "a rescan under mocks"
     for item in report.fixed:
         out.append(f"{verb}: {_clean(_subject(item.finding))}: {_clean(item.fix.label)}")
-        out.extend(f"  edit: {_clean(_edit_line(e))}" for e in item.edits)
+        out.extend(f"  edit: {_clean(line)}" for line in dict.fromkeys(_edit_line(e) for e in item.edits))
         out.extend(f"  note: {_clean(n)}" for n in item.notes)
         out.append(
             f"  proven by {proof}: {item.finding.rule_id} is gone from {_clean(item.finding.resource.name)}"

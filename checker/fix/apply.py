@@ -23,7 +23,7 @@ from checker.fix import config_edits
 from checker.fix.edits import Unresolved, apply_edits, dotted, pointer
 from checker.fix.plan import Candidate, Edit, Left, Resolver, agree, builders, choose, merged
 from checker.fix.workspace import Workspace, workspaces, write_back
-from checker.inventory import Document
+from checker.inventory import Document, Inventory, Resource
 from checker.model import Finding, Fix, ScanResult
 from checker.sources import load_all
 from checker.sources.base import LoadOptions
@@ -193,7 +193,13 @@ def run(
     with workspaces(editable) as spaces:
         projects = _Projects(spaces)
         contexts = {root: projects.context(root) for root in projects.by_root}
-        resolver = Resolver(contexts, projects.text)
+        inventory = Inventory.build(documents, workload_tag=settings.options.workload_tag)
+
+        def members(group: Resource) -> Sequence[Resource]:
+            found = inventory.get(group.urn)
+            return inventory.members(found) if found is not None else ()
+
+        resolver = Resolver(contexts, projects.text, members)
         left: list[Left] = []
         candidates: list[Candidate] = []
         for finding in _open(before):

@@ -108,6 +108,7 @@ class Resolver:
 
     contexts: Mapping[str, Callable[[str], config_edits.StackContext]]  # root -> stack -> context
     texts: Callable[[str, str], str]  # (root, file) -> the original text
+    members: Callable[[Resource], Sequence[Resource]] = lambda _group: ()  # a set's member VMs
     sources: dict[tuple[str, str], SourceFile] = field(default_factory=dict)
 
     def source(self, ctx: config_edits.StackContext, root: str, rel: str) -> SourceFile:
@@ -152,8 +153,29 @@ class Resolver:
             paths = [dotted(op.path) for op in fix.patch]
             if paths:
                 edits.append(CodeEdit(source.rel, call, "opts", ",".join(paths), "", source.line(call)))
+            if res.kind == t.AVAILABILITY_SET:
+                try:
+                    edits.extend(self._members_replaced(res))
+                except Unresolved as exc:
+                    return Left(finding, fix, "manual", f"its member VMs must be recreated with it: {exc}")
         site = (res.root, str(rel), res.source.line)
         return Candidate(finding, fix, tuple(edits), tuple(left), site)
+
+
+    def _members_replaced(self, aset: Resource) -> list[CodeEdit]:
+        """Recreating a set recreates its VMs (Azure deletes no set that has VMs, and a VM
+        cannot change sets): each member's call gets ``replace_on_changes`` on its set."""
+        edits = []
+        for vm in self.members(aset):
+            if provider_replaces(vm, "/availabilitySet") or vm.source is None:
+                if vm.source is None:
+                    raise Unresolved(f"no source line was recorded for {vm.name!r}")
+                continue
+            ctx = self.contexts[vm.root](vm.stack)
+            source = self.source(ctx, vm.root, vm.source.file)
+            call = find_call(source, vm.source.line, vm.type.rsplit(":", 1)[-1])
+            edits.append(CodeEdit(source.rel, call, "opts", "availabilitySet", "", source.line(call)))
+        return edits
 
 
 def builders(documents: Iterable[Document]) -> dict[Site, set[str]]:
