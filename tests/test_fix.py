@@ -339,7 +339,11 @@ def test_reference_dev_stack_is_fixed_in_its_stack_file_then_unsafely(tmp_path: 
     assert "appUpdateDomains: 2      # MC103: both app VMs in one update domain" in stack_text
     text = (tmp_path / "__main__.py").read_text()
     assert 'replace_on_changes=["platformUpdateDomainCount"]' in text
-    assert 'replace_on_changes=["storageProfile.osDisk.diffDiskSettings"]' in text
+    # The app VMs are recreated with their set, and every VM with its managed OS disk.
+    assert (
+        'opts=pulumi.ResourceOptions(replace_on_changes=["availabilitySet", '
+        '"storageProfile.osDisk.diffDiskSettings"], delete_before_replace=True),'
+    ) in text
     # The production stacks, scanned together, stay clean after the edits.
     assert scan_rules(tmp_path, "--stack", "prod-eastus", "--stack", "prod-westus") == set()
     # And a second run changes nothing.

@@ -125,6 +125,9 @@ def _fix_lines(finding: Mapping[str, Any]) -> list[str]:
     lines = []
     for i, fix in enumerate(finding["fixes"]):
         lines.append(f"fix: {fix['title']}" + (" (recreates the resource)" if fix["replacement"] else ""))
+        if i == 0 and fix["patch"] and not fix["newResources"]:
+            command = "maintcheck fix --unsafe-fixes" if fix["replacement"] else "maintcheck fix"
+            lines.append(f"apply: `{command}` writes it into a Python program and proves it by a rescan")
         if i == 0 and fix["snippet"]:
             lines.extend(f"    {line}" if line else "" for line in fix["snippet"].splitlines())
     return lines

@@ -32,6 +32,7 @@ def fix_json(fix: Fix) -> dict[str, Any]:
     return {
         "title": fix.title,
         "replacement": fix.replacement,
+        "newResources": fix.new_resources,
         "patch": [redact(op.to_json()) for op in fix.patch],
         "snippet": fix.snippet,
     }
