@@ -209,7 +209,10 @@ class Walk:
             if len(values) == 1 and not other:
                 return values[0]
             if values or other:
-                raise Unresolved(f"{name.value!r} is assigned in several places; edit it by hand")
+                how = (
+                    "assigned in several places" if len(values) > 1 else "bound by a loop, an import or a def"
+                )
+                raise Unresolved(f"{name.value!r} is {how}; edit it by hand")
             if scope is None:
                 raise Unresolved(f"{name.value!r} is not assigned in {self.source.rel}")
             scope = self.scope_of(scope)

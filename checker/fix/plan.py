@@ -161,7 +161,6 @@ class Resolver:
         site = (res.root, str(rel), res.source.line)
         return Candidate(finding, fix, tuple(edits), tuple(left), site)
 
-
     def _members_replaced(self, aset: Resource) -> list[CodeEdit]:
         """Recreating a set recreates its VMs (Azure deletes no set that has VMs, and a VM
         cannot change sets): each member's call gets ``replace_on_changes`` on its set."""
