@@ -293,15 +293,27 @@ def test_a_value_the_program_computes_is_not_edited(tmp_path: Path) -> None:
     assert (proj / "__main__.py").read_text() == before
 
 
-def test_a_preview_file_gets_snippets_only(tmp_path: Path) -> None:
-    preview = FIXTURES / "documents" / "preview-first-deploy.json"
+def test_a_stack_export_is_not_edited_and_gets_the_snippet(tmp_path: Path) -> None:
+    from tests.builders import StackBuilder
+
+    s = StackBuilder("dev", config={"azure-native:location": "westeurope"})
+    config = {"name": "ipconfig1", "privateIPAllocationMethod": "Dynamic"}
+    nic = s.add("azure-native:network:NetworkInterface", "db-nic",
+                {"resourceGroupName": "rg", "ipConfigurations": [config]}, line=3)
+    s.add("azure-native:compute:VirtualMachine", "db-vm",
+          {"resourceGroupName": "rg", "networkProfile": {"networkInterfaces": [{"id": nic.id}]}})
+    export = s.write(tmp_path / "export.json")
+    before = export.read_text()
     proc = subprocess.run(
-        [sys.executable, "-m", "checker", "fix", str(preview)],
+        [sys.executable, "-m", "checker", "fix", str(export), "--select", "MC201"],
         capture_output=True, text=True, check=False, timeout=120, cwd=tmp_path,
     )
     assert proc.returncode == 1, proc.stderr
-    assert "only Python programs are edited" in proc.stdout or "needs new resources" in proc.stdout
+    assert "left (by hand): MC201 db-nic (stack dev)" in proc.stdout
+    assert "only Python programs are edited; apply the snippet by hand" in proc.stdout
+    assert "private_ip_allocation_method=\"Static\"" in proc.stdout  # the snippet
     assert "0 fixed" in proc.stdout
+    assert export.read_text() == before
 
 
 def test_bad_input_exits_2_with_a_message(tmp_path: Path) -> None:

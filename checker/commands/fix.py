@@ -174,6 +174,11 @@ def fix(
 
     Exit status: 0 when nothing is left to fix, 1 when findings remain (with --diff: when
     there is something to fix), 2 on bad input.
+
+    \b
+    Examples:
+      maintcheck fix . --stack dev --diff
+      maintcheck fix . --stack dev --unsafe-fixes --select MC2
     """
     from checker import config as settings_mod
     from checker.cli import _ids
