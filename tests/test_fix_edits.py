@@ -3,6 +3,7 @@ calls, dicts and helpers, replacement options, and stack-file edits that keep co
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -133,12 +134,15 @@ def test_values_through_variables_and_helper_functions() -> None:
         ("a = compute.AvailabilitySet('a', platform_update_domain_count=int(f'{n}'))\n",
          "the value is computed by the program"),
         ("a = compute.AvailabilitySet('a', **extra)\n", "may come from `**extra`"),
+        ("from lib import sku\na = compute.AvailabilitySet('a', sku=sku())\n",
+         "comes from `sku()`, which is not a helper function of main.py"),
     ],
 )
 def test_what_cannot_be_edited_says_why(src: str, reason: str) -> None:
-    line = 2 if src.startswith("def") else 1
-    with pytest.raises(Unresolved, match=reason.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*")):
-        edit(src, line, [("replace", "/platformUpdateDomainCount", 2)])
+    line = 1 if src.startswith("a =") else 2
+    path = "/sku/name" if "sku" in src else "/platformUpdateDomainCount"
+    with pytest.raises(Unresolved, match=re.escape(reason)):
+        edit(src, line, [("replace", path, 2)])
 
 
 STACK = """\

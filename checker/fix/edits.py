@@ -258,6 +258,12 @@ class Walk:
                 for returned in helper:
                     edits.extend(self.resolve(returned, segs, op, value))
                 return edits
+            name = callee_name(expr)
+            if not (name[:1].isupper() or name == "dict"):  # not an SDK class (…Args) nor dict()
+                raise Unresolved(
+                    f"the value comes from `{self.source.short(expr)}`, which is not a helper "
+                    f"function of {self.source.rel}; edit it by hand"
+                )
             return self._in_call(expr, segs, op, value)
         if isinstance(expr, cst.Dict):
             return self._in_dict(expr, segs, op, value)
