@@ -186,11 +186,8 @@ def fix(
 
     targets = list(paths) or [Path(".")]
     try:
-        settings = settings_mod.narrowed(
-            settings_mod.discover([p if p.is_dir() else p.parent for p in targets] + [Path.cwd()]),
-            _ids(select),
-            (),
-        )
+        chosen = _ids(select)
+        settings = settings_mod.discover([p if p.is_dir() else p.parent for p in targets] + [Path.cwd()])
         try:
             from checker.fix.apply import run
         except ImportError as exc:
@@ -204,6 +201,7 @@ def fix(
             LoadOptions(stacks=stacks, timeout=timeout),
             unsafe=unsafe_fixes,
             write=not show_diff,
+            select=chosen,
         )
     except InputError as exc:
         click.echo(f"maintcheck: error: {exc}", err=True)

@@ -183,9 +183,17 @@ def _notes(cand: Candidate, documents: Iterable[Document]) -> tuple[str, ...]:
 
 
 def run(
-    paths: Sequence[Path], settings: Settings, options: LoadOptions, *, unsafe: bool, write: bool
+    paths: Sequence[Path],
+    settings: Settings,
+    options: LoadOptions,
+    *,
+    unsafe: bool,
+    write: bool,
+    select: Sequence[str] = (),
 ) -> FixReport:
-    """Fix what can be fixed in ``paths``; write the proven edits when ``write``."""
+    """Fix what can be fixed in ``paths`` (only the findings of rules ``select`` names, when
+    given); write the proven edits when ``write``. Every rule the settings select judges the
+    edited program, so an edit that makes another rule fire is reported."""
     targets = list(dict.fromkeys(paths))
     documents = load_all(targets, options)
     before = engine.scan(documents, settings, reader=FileLineReader())
@@ -203,6 +211,8 @@ def run(
         left: list[Left] = []
         candidates: list[Candidate] = []
         for finding in _open(before):
+            if select and not any(finding.rule_id.startswith(prefix) for prefix in select):
+                continue
             choice = choose(finding, unsafe)
             if isinstance(choice, Left):
                 left.append(choice)
