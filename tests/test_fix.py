@@ -7,6 +7,7 @@ stack file, the diff, the verdict of the rescan, and the exit code.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -362,3 +363,21 @@ def test_reference_dev_stack_is_fixed_in_its_stack_file_then_unsafely(tmp_path: 
     again = fix(tmp_path, "--stack", "dev", "--unsafe-fixes")
     assert (tmp_path / "__main__.py").read_text() == text
     assert "0 fixed" in again.stdout
+
+
+def test_an_edit_that_makes_another_rule_fire_is_dropped(tmp_path: Path) -> None:
+    body = CONFIG_NIC + vm("db-vm", "nic") + textwrap.dedent("""\
+        for i in range(2):
+            azure_native.compute.VirtualMachine(
+                f"web-{i}",
+                resource_group_name=rg.name,
+                zones=[str(i + 1)] if alloc == "Dynamic" else None,  # zones only on the cheap setting
+                tags={"workload": "web"},
+            )
+        """)
+    proj = project(tmp_path, body, STACK)
+    proc = fix(proj, "--stack", "dev", "--select", "MC201")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "left (not fixed): MC201 db-nic (stack dev)" in proc.stdout
+    assert re.search(r"the edit made MC101 fire on 'web-[01]'", proc.stdout)
+    assert (proj / "Pulumi.dev.yaml").read_text() == STACK

@@ -11,6 +11,7 @@ Nothing here prints; :mod:`checker.commands.fix` renders the :class:`FixReport`.
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -100,6 +101,22 @@ class _Projects:
     def text(self, root: str, rel: str) -> str:
         return self.by_root[root].original_text(rel)
 
+    def as_original(self, documents: Iterable[Document]) -> list[Document]:
+        """Documents read from the copies, as if read from the projects: the same roots and
+        origins (so findings match and messages name the user's paths)."""
+        copies = {str(space.copy): root for root, space in self.by_root.items()}
+        out = []
+        for doc in documents:
+            root = copies.get(doc.root)
+            if root is None:
+                out.append(doc)
+                continue
+            copy = doc.root
+            warnings = tuple(w.replace(copy, root) for w in doc.warnings)
+            origin = doc.origin.replace(copy, root)
+            out.append(dataclasses.replace(doc, root=root, origin=origin, warnings=warnings))
+        return out
+
 
 def _render(
     candidates: Sequence[Candidate], resolver: Resolver, projects: _Projects
@@ -182,6 +199,27 @@ def _notes(cand: Candidate, documents: Iterable[Document]) -> tuple[str, ...]:
     return tuple(notes)
 
 
+_STILL = "the rescan still reports it after the edit, so the edit was dropped"
+
+
+def _may_cause(cand: Candidate, fresh: Finding) -> bool:
+    """Whether ``cand``'s edits may have made ``fresh`` (a finding new after the edits) fire:
+    it set config of the same stack, or edited the file that builds the resource."""
+    res = fresh.resource
+    if res.root != cand.site[0]:
+        return False
+    for edit in cand.edits:
+        if isinstance(edit, config_edits.StackEdit) and res.stack == cand.finding.resource.stack:
+            return True
+        if (
+            not isinstance(edit, config_edits.StackEdit)
+            and res.source is not None
+            and res.source.file == edit.file
+        ):
+            return True
+    return False
+
+
 def run(
     paths: Sequence[Path],
     settings: Settings,
@@ -251,9 +289,11 @@ def run(
                 space.reset({rel: text for (r, rel), text in texts.items() if r == root})
             touched.update(texts)
             try:
-                after_docs = load_all(
-                    [projects.by_root[str(p)].copy if str(p) in projects.by_root else p for p in targets],
-                    options,
+                after_docs = projects.as_original(
+                    load_all(
+                        [projects.by_root[str(p)].copy if str(p) in projects.by_root else p for p in targets],
+                        options,
+                    )
                 )
             except InputError as exc:
                 first = str(exc).splitlines()[0]
@@ -263,15 +303,23 @@ def run(
                 break
             after = engine.scan(after_docs, settings, reader=FileLineReader())
             present = {_identity(f) for f in _open(after)}
-            failing = [c for c in kept if _identity(c.finding) in present]
+            failing = {id(c): _STILL for c in kept if _identity(c.finding) in present}
+            known = {_identity(f) for f in before.findings}
+            for fresh in (f for f in _open(after) if _identity(f) not in known):
+                for cand in kept:
+                    if id(cand) not in failing and _may_cause(cand, fresh):
+                        failing[id(cand)] = (
+                            f"the edit made {fresh.rule_id} fire on {fresh.resource.name!r} "
+                            f"({fresh.message}), so it was dropped"
+                        )
             if not failing:
                 break
-            reason = "the rescan still reports it after the edit, so the edit was dropped"
             left.extend(
-                Left(c.finding, c.fix, "still-present", "; ".join([reason, *c.left]), c.edits)
-                for c in failing
+                Left(c.finding, c.fix, "still-present", "; ".join([failing[id(c)], *c.left]), c.edits)
+                for c in kept
+                if id(c) in failing
             )
-            kept = [c for c in kept if c not in failing]
+            kept = [c for c in kept if id(c) not in failing]
             kept, dropped = agree(kept, built, names)
             left.extend(dropped)
             after, after_docs, texts = before, documents, {}
