@@ -181,7 +181,7 @@ def fix(
       maintcheck fix . --stack dev --unsafe-fixes --select MC2
     """
     from checker import config as settings_mod
-    from checker.cli import _ids
+    from checker.commands.scan import ids as _ids
     from checker.sources.base import LoadOptions
 
     targets = list(paths) or [Path(".")]
