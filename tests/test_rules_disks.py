@@ -17,7 +17,7 @@ from checker.config import Settings
 from checker.engine import run_rules
 from checker.model import Finding, Skipped
 from checker.rules import RULES_BY_ID
-from checker.rules.support.scripts import MAX_QUOTE, Script, decode, temp_disk_hits
+from checker.rules.support.scripts import Script, decode, temp_disk_hits
 from checker.values import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL
 from tests.builders import StackBuilder, inventory
 
@@ -128,7 +128,7 @@ def test_mc212_bash_custom_data_on_a_size_with_a_temp_disk() -> None:
     assert finding.resource.name == "app-vm"
     assert "customData uses /mnt/resource/app-cache (2 places)" in finding.message
     assert "Standard_D2ds_v5 has a local temp disk" in finding.message
-    assert finding.evidence == "customData, line 6: mkdir -p /mnt/resource/app-cache"
+    assert finding.evidence == "customData, line 6: mkdir … /mnt/resource/app-cache"
     (fix,) = finding.fixes
     assert fix.replacement is False and fix.new_resources is True
     assert [op.to_json() for op in fix.patch] == [
@@ -178,7 +178,7 @@ def test_mc212_gzip_cloud_init_ephemeral0_mounts_and_fs_setup() -> None:
     (finding,) = only(scan(s)[0], "MC212")
     assert "userData (cloud-init: fs_setup formats ephemeral0.1 as ext4)" in finding.message
     assert "(2 places)" in finding.message
-    assert finding.evidence is not None and finding.evidence.endswith("line 9: - device: ephemeral0.1")
+    assert finding.evidence is not None and finding.evidence.endswith("line 9: uses ephemeral0")
 
 
 def test_mc212_data_disk_mounts_swap_and_comments_are_near_misses() -> None:
@@ -224,8 +224,7 @@ def test_mc212_windows_custom_script_extension_names_the_extension() -> None:
     assert finding.resource.name == "win-vm"
     assert "extension 'win-setup' settings.commandToExecute uses D:\\AppData\\uploads" in finding.message
     assert finding.evidence == (
-        "extension 'win-setup' settings.commandToExecute, line 3: "
-        "New-Item -ItemType Directory -Force -Path 'D:\\AppData\\uploads'"
+        "extension 'win-setup' settings.commandToExecute, line 3: New-Item … D:\\AppData\\uploads"
     )
     fix = finding.fixes[0]
     assert "Initialize-Disk" in fix.snippet and "F:\\" in fix.title
@@ -243,7 +242,7 @@ def test_mc212_linux_extension_base64_script_by_property_dependency() -> None:
         id=None,
     )
     (finding,) = only(scan(s)[0], "MC212")
-    assert finding.evidence == "extension 'install' settings.script, line 2: cp -r /srv/in /mnt/work"
+    assert finding.evidence == "extension 'install' settings.script, line 2: cp … /mnt/work"
 
 
 def test_mc212_protected_settings_secret_is_skipped_and_plain_ones_are_not_quoted() -> None:
@@ -274,18 +273,18 @@ def test_mc212_protected_settings_secret_is_skipped_and_plain_ones_are_not_quote
     assert "Hunter2" not in finding.message + finding.evidence
 
 
-def test_mc212_quotes_one_truncated_line_with_credentials_masked() -> None:
+def test_mc212_evidence_is_the_verb_and_the_path_never_the_line() -> None:
     long_path = "/mnt/resource/" + "x" * 300
     script = (
         f"#!/bin/bash\necho start\nAPI_TOKEN=abc123 tool --password s3cret --out {long_path}\necho done\n"
     )
-    hits = temp_disk_hits(Script("customData", script))
-    (hit,) = hits
-    assert len(hit.quote) <= MAX_QUOTE + 2
-    assert "abc123" not in hit.quote and "s3cret" not in hit.quote
-    assert "echo" not in hit.quote
-    sas = temp_disk_hits(Script("x", 'curl "https://a.blob/x?sig=SECRET" -o /mnt/resource/x'))
-    assert "SECRET" not in sas[0].quote
+    (hit,) = temp_disk_hits(Script("customData", script))
+    evidence = hit.evidence()
+    assert evidence.startswith("customData, line 3: tool … /mnt/resource/xxx")
+    assert len(evidence) < 200
+    assert "abc123" not in evidence and "s3cret" not in evidence and "echo" not in evidence
+    (sas,) = temp_disk_hits(Script("x", 'curl "https://a.blob/x?sig=SECRET" -o /mnt/resource/x'))
+    assert sas.evidence() == "x, line 1: curl … /mnt/resource/x"
 
 
 def test_mc212_nvme_size_counts_nvme_paths_only() -> None:
@@ -435,4 +434,4 @@ def test_evidence_masks_credential_shapes(line: str, secret: str) -> None:
     linux_vm(s, "vm", "Standard_D2s_v3", osProfile={"customData": b64("#!/bin/bash\n" + line + "\n")})
     (finding,) = only(scan(s)[0], "MC212")
     assert finding.evidence is not None and "/mnt/resource" in finding.evidence
-    assert secret not in finding.evidence and "***" in finding.evidence
+    assert secret not in finding.evidence

@@ -12,7 +12,7 @@ from checker.inventory import Inventory, Resource, name_or_logical
 from checker.model import Finding, Fix, PatchOp, RuleOptions, Severity, Skipped
 from checker.rules.base import Rule, RuleDoc
 from checker.rules.support import snippets as s
-from checker.rules.support.scripts import Hit, Script, decode, temp_disk_hits
+from checker.rules.support.scripts import Hit, Script, decode_script, temp_disk_hits
 from checker.values import SECRET, UNKNOWN
 
 DOC = RuleDoc(
@@ -76,8 +76,8 @@ def _script(label: str, value: Any, *, encoded: bool, quotable: bool = True) -> 
         return Script(label, None, quotable, "it is not known")
     if not isinstance(value, str):
         return None
-    text = decode(value, encoded=encoded)
-    return Script(label, text, quotable, "" if text is not None else "it is not text")
+    text, why_not = decode_script(value, encoded=encoded)
+    return Script(label, text, quotable, why_not)
 
 
 def _settings(value: Any) -> Any:

@@ -1,8 +1,11 @@
 """Reading boot scripts for temp-disk use (MC212): customData/userData, cloud-init YAML and
 CustomScript extension commands.
 
-Everything here is pure text processing. Evidence quotes one matching line, truncated and with
-credential-looking values masked; text from protected settings is never quoted.
+Everything here is pure text processing. Evidence never quotes a line: it names the line,
+the command's verb and the temp-disk path (``checker.redaction.script_evidence``), so no
+credential on the line can reach an output; protected settings do not even get the verb.
+Decoding is bounded: at most :data:`MAX_SCRIPT` bytes of a script are read (a customData that
+inflates to gigabytes is cut there, with a note in the evidence's reason).
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ from __future__ import annotations
 import base64
 import binascii
 import email
-import gzip
 import re
 import zlib
 from collections.abc import Iterator, Mapping
@@ -19,7 +21,10 @@ from typing import Any, Final
 
 import yaml
 
-MAX_QUOTE: Final = 100
+from checker.redaction import safe_path, script_evidence, verb
+
+# The most of one script that is read (decoded, inflated): 10 MB.
+MAX_SCRIPT: Final = 10 * 1024 * 1024
 
 # Where the temp disk shows up inside a VM. "scsi": the classic resource disk; "nvme": the v6
 # NVMe temp disk (and L-series NVMe local disks); "windows": the D: drive.
@@ -50,23 +55,6 @@ _MOUNTING: Final = re.compile(rf"(?i)\bmount\b|{_REMOTE_FS}")
 _NVME_DEVICE: Final = re.compile(r"/dev/disk/azure/local|/dev/nvme\d+n\d+")
 _RAID: Final = re.compile(r"/dev/md\d+|/dev/md/[\w-]+")
 _MNT_TARGET: Final = re.compile(r"(?<![\w./-])(/mnt/[^\s'\"`;|&)]+)")
-_SECRET_WORD: Final = r"[\w-]*(?:password|passwd|pwd|secret|token|key|sig|sas)[\w-]*"
-# Credential shapes in shell lines; the named group ``s`` is what gets masked.
-_CREDENTIALS: Final = tuple(
-    re.compile(pattern)
-    for pattern in (
-        rf"(?i){_SECRET_WORD}\s*[=:]\s*(?P<s>\S+)",  # password=..., key: ...
-        rf"(?i)\s-{{1,2}}{_SECRET_WORD}\s+(?P<s>\S+)",  # --password ..., -AccountKey ...
-        r"://[^\s:/@]+:(?P<s>[^\s@/]+)@",  # scheme://user:password@host
-        r"(?:^|\s)(?:-u|--user)\s+[^\s:]+:(?P<s>\S+)",  # curl -u user:password
-        r"(?:^|\s)-p(?P<s>[^\s-]\S*)",  # mysql -pPASSWORD
-        r"sshpass\s+-p\s*(?P<s>\S+)",  # sshpass -p PASSWORD
-        r"echo\s+(?P<s>'[^']*'|\"[^\"]*\"|\S+)\s*\|\s*sudo\s+-S",  # echo PASSWORD | sudo -S
-    )
-)
-_QUERY: Final = re.compile(r"(https?://[^\s?'\"]+)\?[^\s'\"]*")
-
-
 @dataclass(frozen=True)
 class Script:
     """A piece of boot-time text: where it comes from, and its decoded text.
@@ -87,43 +75,68 @@ class Hit:
 
     label: str
     line_no: int
-    quote: str
+    verb: str | None  # the command the line runs; None for protected settings and data lines
     path: str
     kind: str  # "scsi" | "nvme" | "windows"
+    quotable: bool = True
 
     def evidence(self) -> str:
-        if self.quote:
-            return f"{self.label}, line {self.line_no}: {self.quote}"
-        return f"{self.label}, line {self.line_no} (protected settings, not quoted): uses {self.path}"
+        if not self.quotable:
+            where = f"{self.label}, line {self.line_no} (protected settings, not quoted)"
+            return script_evidence(where, self.path)
+        return script_evidence(f"{self.label}, line {self.line_no}", self.path, self.verb)
 
 
 # -- decoding ----------------------------------------------------------------------------------
 
 
+class TooLarge(ValueError):
+    """A script that decodes or inflates to more than :data:`MAX_SCRIPT` bytes."""
+
+
 def _inflate(data: bytes) -> bytes:
-    if data[:2] == b"\x1f\x8b":
-        return gzip.decompress(data)
-    return data
+    """``data``, gunzipped when it is gzip; at most MAX_SCRIPT bytes are ever inflated."""
+    if data[:2] != b"\x1f\x8b":
+        return data
+    inflater = zlib.decompressobj(wbits=31)
+    out = inflater.decompress(data, MAX_SCRIPT + 1)
+    if len(out) > MAX_SCRIPT:
+        raise TooLarge
+    return out
 
 
-def decode(value: str, *, encoded: bool) -> str | None:
-    """Text of a customData/userData/script value: base64 (possibly gzip) when ``encoded``;
-    a value that is not base64 is read as plain text. None when it is binary."""
-    data: bytes = value.encode("utf-8", "surrogateescape")
+def decode_script(value: str, *, encoded: bool) -> tuple[str | None, str]:
+    """(text, why not) of a customData/userData/script value: base64 (possibly gzip) when
+    ``encoded``; a value that is not base64 is read as plain text. The text is None when it is
+    binary or larger than MAX_SCRIPT bytes, and the second item says which."""
+    data: bytes | None = None
     if encoded:
         compact = "".join(value.split())
         try:
             data = base64.b64decode(compact, validate=True) if compact else b""
         except (binascii.Error, ValueError):
-            data = value.encode("utf-8", "surrogateescape")
+            data = None
+    if data is None:
+        if len(value) > MAX_SCRIPT:
+            return None, f"it is larger than {MAX_SCRIPT // (1024 * 1024)} MB"
+        data = value.encode("utf-8", "surrogatepass")
     try:
         data = _inflate(data)
+    except TooLarge:
+        return None, f"it inflates to more than {MAX_SCRIPT // (1024 * 1024)} MB"
     except (OSError, EOFError, zlib.error):
-        return None
+        return None, "it is not text"
+    if len(data) > MAX_SCRIPT:
+        return None, f"it is larger than {MAX_SCRIPT // (1024 * 1024)} MB"
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), ""
     except UnicodeDecodeError:
-        return None
+        return None, "it is not text"
+
+
+def decode(value: str, *, encoded: bool) -> str | None:
+    """The text of :func:`decode_script`, or None."""
+    return decode_script(value, encoded=encoded)[0]
 
 
 def _mime_parts(text: str) -> list[str] | None:
@@ -141,35 +154,48 @@ def _mime_parts(text: str) -> list[str] | None:
         if isinstance(payload, bytes):
             try:
                 parts.append(_inflate(payload).decode("utf-8"))
-            except (OSError, EOFError, zlib.error, UnicodeDecodeError):
+            except (OSError, EOFError, zlib.error, UnicodeDecodeError, TooLarge):
                 continue
     return parts
 
 
 # -- scanning ----------------------------------------------------------------------------------
 
-
-def _masked(match: re.Match[str]) -> str:
-    head, tail = match.start("s") - match.start(), match.end("s") - match.start()
-    return f"{match[0][:head]}***{match[0][tail:]}"
-
-
-def _mask(line: str) -> str:
-    """``line`` with every credential-shaped value replaced by ``***``."""
-    for pattern in _CREDENTIALS:
-        line = pattern.sub(_masked, line)
-    return line
+_HEREDOC: Final = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][\w-]*)\1")
+_HERE_STRING: Final = re.compile(r"@(['\"])\s*$")
+_CLOUD_SECTION: Final = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
+_CLOUD_COMMANDS: Final = frozenset({"runcmd", "bootcmd"})
 
 
-def _quote(line: str, start: int) -> str:
-    line = _QUERY.sub(r"\1?…", line.strip())
-    line = _mask(line)
-    if len(line) <= MAX_QUOTE:
-        return line
-    begin = max(0, min(start - 30, len(line) - MAX_QUOTE))
-    head = "…" if begin else ""
-    tail = "…" if begin + MAX_QUOTE < len(line) else ""
-    return f"{head}{line[begin : begin + MAX_QUOTE]}{tail}"
+def _data_lines(lines: list[str], cloud: bool) -> set[int]:
+    """Numbers of the lines that hold data, not commands: heredoc and PowerShell here-string
+    bodies, and in cloud-init every section but ``runcmd``/``bootcmd`` (``write_files``
+    contents among them). Evidence never takes a verb from these."""
+    out: set[int] = set()
+    end: str | None = None
+    section = ""
+    for number, line in enumerate(lines, start=1):
+        if end is not None:
+            out.add(number)
+            if line.strip() == end:
+                end = None
+            continue
+        if cloud:
+            top = _CLOUD_SECTION.match(line)
+            if top:
+                section = top.group(1)
+                out.add(number)
+                continue
+            if section not in _CLOUD_COMMANDS:
+                out.add(number)
+                continue
+        heredoc = _HEREDOC.search(line)
+        if heredoc:
+            end = heredoc.group(2)
+        else:
+            here = _HERE_STRING.search(line)
+            end = here.group(1) + "@" if here else None
+    return out
 
 
 def _is_comment(line: str) -> bool:
@@ -220,27 +246,33 @@ def _under(path: str, roots: set[str]) -> bool:
 
 
 def _line_hits(
-    label: str, lines: list[tuple[int, str]], quotable: bool, data: set[str], nvme: set[str]
+    label: str,
+    lines: list[tuple[int, str]],
+    quotable: bool,
+    data: set[str],
+    nvme: set[str],
+    data_lines: set[int],
 ) -> Iterator[Hit]:
     for number, line in lines:
         if _is_comment(line) or _FINE.search(line):
             continue
         found = _line_match(line, data, nvme)
         if found is not None:
-            path, kind, start = found
-            yield Hit(label, number, _quote(line, start) if quotable else "", path, kind)
+            path, kind = found
+            command = verb(line) if quotable and number not in data_lines else None
+            yield Hit(label, number, command, path, kind, quotable)
 
 
-def _line_match(line: str, data: set[str], nvme: set[str]) -> tuple[str, str, int] | None:
+def _line_match(line: str, data: set[str], nvme: set[str]) -> tuple[str, str] | None:
     for kind, pattern in _POSIX_PATHS:
         for match in pattern.finditer(line):
             path = match.group(0).rstrip("/") or "/mnt"
             if _under(path, data):
                 continue
-            return path, "nvme" if _under(path, nvme) else kind, match.start()
+            return path, "nvme" if _under(path, nvme) else kind
     drive = _WINDOWS_PATH.search(line)
     if drive:
-        return drive.group(0), "windows", drive.start()
+        return drive.group(0), "windows"
     return None
 
 
@@ -276,14 +308,15 @@ def _ephemeral_uses(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
             if str(entry.get("filesystem", "")).lower() == "swap":
                 swap_devices.add(device)
             else:
-                yield f"fs_setup formats {device} as {entry.get('filesystem')}", device
+                fs = safe_path(str(entry.get("filesystem")))
+                yield f"fs_setup formats {device} as {fs}", device
     for entry in config.get("mounts") or []:
         if not isinstance(entry, list) or not entry or not _is_ephemeral(str(entry[0])):
             continue
         target = str(entry[1]) if len(entry) > 1 and entry[1] is not None else ""
         fstype = str(entry[2]).lower() if len(entry) > 2 and entry[2] is not None else ""
         if target and target.lower() != "none" and fstype != "swap":
-            yield f"mounts {entry[0]} at {target}", str(entry[0])
+            yield f"mounts {entry[0]} at {safe_path(target)}", str(entry[0])
     disks = config.get("disk_setup")
     if isinstance(disks, Mapping):
         for device in disks:
@@ -303,8 +336,7 @@ def _cloud_hits(label: str, config: Mapping[str, Any], lines: list[str], quotabl
     for what, word in _ephemeral_uses(config):
         number = _find_line(lines, word, taken)
         taken.add(number)
-        quote = _quote(lines[number - 1], lines[number - 1].find(word)) if quotable and lines else ""
-        yield Hit(f"{label} (cloud-init: {what})", number, quote, "ephemeral0", "scsi")
+        yield Hit(f"{label} (cloud-init: {what})", number, None, "ephemeral0", "scsi", quotable)
 
 
 def temp_disk_hits(script: Script) -> list[Hit]:
@@ -319,12 +351,15 @@ def temp_disk_hits(script: Script) -> list[Hit]:
     data, nvme = _mount_points(candidates)
     hits: list[Hit] = []
     config = _cloud_config(script.text)
+    data_lines = _data_lines(lines, config is not None)
     if config is not None:
         hits.extend(_cloud_hits(script.label, config, lines, script.quotable))
         data |= _cloud_data_mounts(config)
     seen = {h.line_no for h in hits}
     hits.extend(
-        h for h in _line_hits(script.label, candidates, script.quotable, data, nvme) if h.line_no not in seen
+        h
+        for h in _line_hits(script.label, candidates, script.quotable, data, nvme, data_lines)
+        if h.line_no not in seen
     )
     return sorted(hits, key=lambda h: h.line_no)
 
