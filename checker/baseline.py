@@ -69,7 +69,7 @@ def fingerprint_parts(finding: Finding) -> tuple[str, ...]:
 def fingerprint(finding: Finding) -> str:
     """A 32-hex-digit identity of ``finding`` that survives stack renames and moved lines."""
     text = "\x1f".join(fingerprint_parts(finding))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 # -- baseline files ----------------------------------------------------------------------------

@@ -322,12 +322,12 @@ def test_junit_parses_back() -> None:
     assert "zones unknown" in scan_out
 
 
-def test_junit_strips_characters_xml_cannot_carry() -> None:
+def test_junit_shows_characters_xml_cannot_carry_as_escapes() -> None:
     result = _scan(_stack(["web"]))
     f = dataclasses.replace(result.findings[0], message="bell\x07 and <tag> & more")
     root = ET.fromstring(render("junit", dataclasses.replace(result, findings=(f,))))
     failure = root.find(".//failure")
-    assert failure is not None and failure.get("message") == "bell\ufffd and <tag> & more"
+    assert failure is not None and failure.get("message") == "bell\\x07 and <tag> & more"
 
 
 def test_junit_all_clear_is_one_passing_case() -> None:

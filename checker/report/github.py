@@ -8,20 +8,15 @@ not annotated; the closing summary line counts them.
 
 from __future__ import annotations
 
+from checker import escaping as esc
 from checker.model import Finding, ScanResult, Severity
 from checker.report.base import location, summary_line
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
-def escape_data(text: str) -> str:
-    """Escape a command's message (after ``::``)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    """Escape a command property value (``file=``, ``title=``)."""
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+escape_data = esc.workflow_data
+escape_property = esc.workflow_property
 
 
 def annotation(f: Finding) -> str:
@@ -47,5 +42,6 @@ class GithubFormat:
     def render(self, result: ScanResult) -> str:
         lines = [annotation(f) for f in result.findings if f.suppressed is None]
         lines.extend(f"maintcheck: warning: {escape_data(w)}" for w in result.warnings)
+        # a warning or summary line never starts with ``::``: they begin with ``maintcheck:``
         lines.append(f"maintcheck: {summary_line(result)}")
         return "\n".join(lines) + "\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from checker import escaping as esc
 from checker.jsontext import dumps_indented
 from checker.memory import collector_paused
 from checker.model import Finding, Fix, ScanResult
@@ -60,4 +61,4 @@ class JsonFormat:
 
     def render(self, result: ScanResult) -> str:
         with collector_paused():
-            return dumps_indented(report_json(result)) + "\n"
+            return esc.json_text(dumps_indented(report_json(result))) + "\n"

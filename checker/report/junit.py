@@ -9,39 +9,34 @@ the same bytes for the same input.
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from itertools import groupby
 
+from checker import escaping as esc
 from checker.model import Finding, ScanResult, Severity
 from checker.report.base import location, summary_line
 
-# Characters XML 1.0 cannot carry at all (even escaped).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def xml_text(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", text)
+xml_text = esc.xml  # characters XML 1.0 cannot carry at all are shown as their escapes
 
 
 def _case_name(f: Finding) -> str:
     res = f.resource
-    return xml_text(f"{res.name} ({res.stack})" if res.stack else res.name)
+    return esc.inline(f"{res.name} ({res.stack})" if res.stack else res.name)
 
 
 def _details(findings: Sequence[Finding]) -> str:
     lines: list[str] = []
     for f in findings:
         loc = location(f)
-        lines.append(f"{f.rule_id} {f.slug} ({f.severity}): {f.message}")
-        lines.append(f"resource: {f.resource.urn}")
+        lines.append(f"{f.rule_id} {f.slug} ({f.severity}): {esc.inline(f.message)}")
+        lines.append(f"resource: {esc.inline(f.resource.urn)}")
         if loc is not None:
-            lines.append(f"location: {loc.file}" + (f":{loc.line}" if loc.line else ""))
+            lines.append(f"location: {esc.inline(loc.file)}" + (f":{loc.line}" if loc.line else ""))
         if f.evidence:
-            lines.append(f"evidence: {f.evidence}")
+            lines.append(f"evidence: {esc.inline(f.evidence)}")
         for fix in f.fixes:
-            lines.append(f"fix: {fix.label}")
+            lines.append(f"fix: {esc.inline(fix.label)}")
         if f.fixes and f.fixes[0].snippet:
             lines.append(f.fixes[0].snippet.rstrip())
         lines.append("")
@@ -55,7 +50,7 @@ def _testcase(findings: Sequence[Finding]) -> tuple[ET.Element, str]:
     case.set("time", "0")
     loc = location(first)
     if loc is not None:
-        case.set("file", xml_text(loc.file))
+        case.set("file", esc.inline(loc.file))
         if loc.line:
             case.set("line", str(loc.line))
     active = [f for f in findings if f.suppressed is None]
@@ -63,13 +58,13 @@ def _testcase(findings: Sequence[Finding]) -> tuple[ET.Element, str]:
     if failing:
         worst = max(failing, key=lambda f: f.severity)
         failure = ET.SubElement(
-            case, "failure", message=xml_text(worst.message), type=str(worst.severity)
+            case, "failure", message=esc.inline(worst.message), type=str(worst.severity)
         )
         failure.text = _details(failing)
         return case, "failed"
     if not active:
         skipped = ET.SubElement(
-            case, "skipped", message=xml_text(f"suppressed: {first.suppressed}")
+            case, "skipped", message=esc.inline(f"suppressed: {first.suppressed}")
         )
         skipped.text = _details(findings)
         return case, "skipped"
@@ -91,7 +86,7 @@ def _suite(name: str, cases: Sequence[tuple[ET.Element, str]]) -> ET.Element:
 def _scan_suite(result: ScanResult) -> ET.Element:
     case = ET.Element("testcase", name="scan", classname="maintcheck")
     case.set("time", "0")
-    out = [summary_line(result), *(f"warning: {w}" for w in result.warnings)]
+    out = [summary_line(result), *(f"warning: {esc.inline(w)}" for w in result.warnings)]
     if result.incomplete:
         out.append("note: the scan may be incomplete (see warnings).")
     ET.SubElement(case, "system-out").text = xml_text("\n".join(out))
@@ -123,4 +118,4 @@ class JunitFormat:
         root = report_junit(result)
         ET.indent(root)
         body: str = ET.tostring(root, encoding="unicode")
-        return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+        return esc.no_commands('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n")

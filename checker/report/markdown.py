@@ -13,6 +13,7 @@ import html
 import re
 from collections.abc import Sequence
 
+from checker import escaping as esc
 from checker.model import RECREATES, Finding, Fix, ScanResult, Severity
 from checker.report.base import ReportOptions, counts, location
 
@@ -33,6 +34,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 def cell(text: str) -> str:
     """Text safe inside a table cell: one line, no HTML, no stray Markdown."""
+    text = esc.block(text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return "<br>".join(" ".join(line.split()) for line in text.splitlines())
@@ -74,13 +76,13 @@ def _fix_block(fix: Fix) -> str:
     if fix.command:
         out += f"Apply it with `{fix.command}` (Python programs; proven by a rescan).\n\n"
     if fix.snippet:
-        out += fenced(fix.snippet) + "\n"
+        out += fenced(esc.block(fix.snippet)) + "\n"
     return out
 
 
 def details(f: Finding) -> str:
     res = f.resource
-    summary = html.escape(f"{f.rule_id} on {res.name} ({res.stack or '?'}): how to fix")
+    summary = html.escape(esc.inline(f"{f.rule_id} on {res.name} ({res.stack or '?'}): how to fix"))
     summary = " ".join(summary.split())
     body = "".join(_fix_block(fix) for fix in f.fixes)
     evidence = f"Evidence: {cell(f.evidence)}\n\n" if f.evidence else ""
@@ -193,7 +195,7 @@ def render_markdown(
         body, room = _findings_sections(active, room, options)
     else:
         body = f"{ALL_CLEAR_MARKER}\n:white_check_mark: **All clear**: no finding needs attention.\n\n"
-    return head + body + _suppressed_section(suppressed, room) + warnings
+    return esc.no_commands(head + body + _suppressed_section(suppressed, room) + warnings)
 
 
 class MarkdownFormat:

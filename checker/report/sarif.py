@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from checker import __version__
+from checker import escaping as esc
 from checker.baseline import fingerprint
 from checker.jsontext import dumps_indented
 from checker.memory import collector_paused
@@ -71,9 +72,9 @@ def sarif_result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
     if loc is not None:
         where["physicalLocation"] = physical_location(loc)
     where["logicalLocations"] = [
-        {"name": res.name, "fullyQualifiedName": res.urn, "kind": "resource"}
+        {"name": esc.inline(res.name), "fullyQualifiedName": esc.inline(res.urn), "kind": "resource"}
     ]
-    text = f"{f.message.rstrip('.')}. {_fix_text(f)}."
+    text = esc.inline(f"{f.message.rstrip('.')}. {_fix_text(f)}.")
     out: dict[str, Any] = {"ruleId": f.rule_id}
     if f.rule_id in rule_index:
         out["ruleIndex"] = rule_index[f.rule_id]
@@ -84,7 +85,7 @@ def sarif_result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
             "locations": [where],
             "partialFingerprints": {FINGERPRINT_KEY: fingerprint(f)},
             "suppressions": (
-                [{"kind": "external", "status": "accepted", "justification": f.suppressed}]
+                [{"kind": "external", "status": "accepted", "justification": esc.inline(f.suppressed)}]
                 if f.suppressed is not None
                 else []
             ),
@@ -92,7 +93,7 @@ def sarif_result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
                 "resource": {"urn": res.urn, "name": res.name, "type": res.type,
                              "stack": res.stack},
                 "severity": str(f.severity),
-                "evidence": f.evidence,
+                "evidence": esc.inline(f.evidence) if f.evidence else f.evidence,
                 "fixes": [fix_json(fix) for fix in f.fixes],
             },
         }
@@ -103,7 +104,7 @@ def sarif_result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
 def report_sarif(result: ScanResult, options: ReportOptions | None = None) -> dict[str, Any]:
     rule_index = {rule.id: i for i, rule in enumerate(ALL_RULES)}
     notifications = [
-        {"level": "warning", "message": {"text": w}} for w in result.warnings
+        {"level": "warning", "message": {"text": esc.inline(w)}} for w in result.warnings
     ]
     c = counts(result)
     return {
@@ -145,4 +146,5 @@ class SarifFormat:
 
     def render(self, result: ScanResult) -> str:
         with collector_paused():
-            return dumps_indented(report_sarif(result, self.options), ensure_ascii=False) + "\n"
+            text = dumps_indented(report_sarif(result, self.options), ensure_ascii=False)
+            return esc.json_text(text) + "\n"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import click
 
+from checker import escaping as esc
 from checker.inventory import Resource
 from checker.model import RECREATES, Finding, ScanResult, Severity
 from checker.report.base import ReportOptions, finding_details, location, summary_line
@@ -39,20 +40,21 @@ def headline(message: str, limit: int = HEADLINE, seps: tuple[str, ...] = (": ",
 def _finding(f: Finding, verbose: bool) -> list[str]:
     sev = click.style(f"{f.severity!s:<7}", fg=_COLOURS[f.severity], bold=True)
     message = f.message if verbose else headline(f.message)
-    head = f"  {sev} {click.style(f.rule_id, bold=True)} [{f.slug}] {message}"
+    head = f"  {sev} {click.style(f.rule_id, bold=True)} [{f.slug}] {esc.inline(message)}"
     if f.suppressed is not None:
-        head += click.style(f"  (suppressed: {f.suppressed})", dim=True)
+        head += click.style(f"  (suppressed: {esc.inline(f.suppressed)})", dim=True)
     lines = [head]
     if not verbose:
         fix, more = f.fixes[0], len(f.fixes) - 1
         title = headline(fix.title, HEADLINE, ("; ",))
         extra = f" (+{more} more with --verbose)" if more else ""
-        return [*lines, f"          fix: {title}{f' {RECREATES}' if fix.replacement else ''}{extra}"]
+        shown = esc.inline(title)
+        return [*lines, f"          fix: {shown}{f' {RECREATES}' if fix.replacement else ''}{extra}"]
     for kind, text in finding_details(f):
         if kind == "snippet":
-            lines.append(click.style(_indent(text, "              "), dim=True))
+            lines.append(click.style(_indent(esc.block(text), "              "), dim=True))
         else:
-            lines.append(f"          {kind}: {text}")
+            lines.append(f"          {kind}: {esc.inline(text)}")
     return lines
 
 
@@ -104,18 +106,18 @@ class TextFormat:
             res = group.resource
             loc = location(group.findings[0])
             where = f"{loc.file}:{loc.line}" if loc and loc.line else (loc.file if loc else "")
-            title = f"{res.name} ({res.kind}, stack {res.stack or '?'})"
+            title = esc.inline(f"{res.name} ({res.kind}, stack {res.stack or '?'})")
             if verbose:
                 out.append("")
-            out.append(click.style(f"{where}  {title}" if where else title, bold=True))
+            out.append(click.style(f"{esc.inline(where)}  {title}" if where else title, bold=True))
             for f in group.findings:
                 out.extend(_finding(f, verbose))
         if result.warnings:
             out.append("")
-            out.extend(click.style(f"warning: {w}", fg="yellow") for w in result.warnings)
+            out.extend(click.style(f"warning: {esc.inline(w)}", fg="yellow") for w in result.warnings)
         if result.incomplete:
             out.append(click.style("note: the scan may be incomplete (see warnings).", fg="yellow"))
         out.append("")
         out.extend(_footer(result, self.options))
         out.append(summary_line(result))
-        return "\n".join(out).lstrip("\n") + "\n"
+        return esc.no_commands("\n".join(out).lstrip("\n") + "\n")

@@ -72,7 +72,7 @@ def _instances(vm: Resource, location: object, placement: str, loop: str = "i in
         f"# instance, OS profile):\n"
         f"for {loop}:\n"
         f"    azure_native.compute.VirtualMachine(\n"
-        f'        f"{vm.name}-{{i}}",\n'
+        f"        {s.fstring(vm.name + '-', 'i')},\n"
         f"{body}"
         f"    )"
     )

@@ -17,11 +17,30 @@ IMPORT = "import pulumi_azure_native as azure_native\n"
 
 
 def identifier(logical_name: str) -> str:
-    """A Python variable name for a logical resource name: ``web-as`` -> ``web_as``."""
+    """A Python variable name for a logical resource name: ``web-as`` -> ``web_as``. Always a
+    valid identifier, whatever the name holds (Unicode digits, NUL, quotes, braces)."""
     name = re.sub(r"\W+", "_", logical_name).strip("_").lower() or "resource"
-    if name[0].isdigit() or keyword.iskeyword(name):
+    if not name.isidentifier():
+        name = re.sub(r"[^a-z0-9_]+", "_", name).strip("_") or "resource"
+    if name[0].isdigit() or keyword.iskeyword(name) or keyword.issoftkeyword(name):
         name = f"r_{name}"
     return name
+
+
+def string(text: str) -> str:
+    """A Python string literal for ``text``: ``repr``, which escapes quotes, backslashes, line
+    breaks and every non-printable character. Names are only ever put into code this way."""
+    return repr(text)
+
+
+def fstring(text: str, expression: str) -> str:
+    """An f-string literal ``f"<text>{expression}"`` whose literal part is ``text`` exactly, as
+    :func:`string` quotes it with braces doubled, so nothing in ``text`` is ever evaluated:
+    ``fstring("web-", "i")`` -> ``f"web-{i}"``."""
+    quoted = string(text)
+    quote = '"' if '"' not in text else quoted[-1]  # repr's own quote when ``text`` holds a '"'
+    body = quoted[1:-1].replace("{", "{{").replace("}", "}}")
+    return f"f{quote}{body}{{{expression}}}{quote}"
 
 
 def literal(value: Any) -> str:
@@ -55,7 +74,7 @@ def location_arg(res: Resource, location: Any) -> str:
 def call(type_path: str, logical_name: str, *args: str, var: str | None = None) -> str:
     """``var = azure_native.<type_path>("name", arg, ...)`` laid out one argument a line."""
     lines = [f"{var or identifier(logical_name)} = azure_native.{type_path}("]
-    lines.append(f"    {logical_name!r},")
+    lines.append(f"    {string(logical_name)},")
     lines.extend(f"    {a}," for a in args if a)
     lines.append(")")
     return "\n".join(lines)
