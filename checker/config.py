@@ -14,6 +14,7 @@ from typing import Any
 from checker.errors import InputError
 from checker.model import RuleOptions, Severity
 from checker.schemas import validate
+from checker.textio import read_text
 
 
 @dataclass(frozen=True)
@@ -129,20 +130,49 @@ def _stack_groups(groups: list[list[str]], origin: str) -> tuple[tuple[str, ...]
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file, in UTF-8 (a byte-order mark allowed) or UTF-16 with one, as Windows
+    editors write them; TOML floats ``nan``/``inf`` are read as written and the schema
+    rejects them where a number is expected."""
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML: {exc}. Fix the file's syntax.") from None
+        text = read_text(path)
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 (or UTF-16 with a byte-order mark); save it as UTF-8.") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}. Fix the file's syntax.") from None
+    except RecursionError:
+        raise InputError(f"{path}: nested too deeply to read; fix the file.") from None
+
+
+def _tool_table(data: Mapping[str, Any], path: Path) -> Mapping[str, Any] | None:
+    """``[tool.maintcheck]`` of a pyproject.toml (None when absent); InputError when ``tool``
+    or ``tool.maintcheck`` is not a table."""
+    tool = data.get("tool", {})
+    if not isinstance(tool, Mapping):
+        raise InputError(f"{path}: invalid at $.tool: `tool` must be a table ([tool.maintcheck]).")
+    table = tool.get("maintcheck")
+    if table is not None and not isinstance(table, Mapping):
+        raise InputError(
+            f"{path}: invalid at $.tool.maintcheck: must be a table, e.g. `[tool.maintcheck]` "
+            f"with `select = [\"MC1\"]`, not {type(table).__name__} {_shown(table)}."
+        )
+    return table
+
+
+def _shown(value: Any) -> str:
+    from checker.redaction import describe
+
+    return describe(value)
 
 
 def load_file(path: Path) -> Settings:
     """Settings from an explicit file: ``maintcheck.toml`` (top level) or ``pyproject.toml``."""
     data = _read_toml(path)
     if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("maintcheck", {})
+        table = _tool_table(data, path) or {}
         return _from_table(table, f"{path} [tool.maintcheck]")
     return _from_table(data, str(path))
 
@@ -155,7 +185,7 @@ def discover(directories: list[Path]) -> Settings:
         if candidate.is_file():
             return load_file(candidate)
         pyproject = directory / "pyproject.toml"
-        if pyproject.is_file() and "maintcheck" in _read_toml(pyproject).get("tool", {}):
+        if pyproject.is_file() and _tool_table(_read_toml(pyproject), pyproject) is not None:
             return load_file(pyproject)
     return Settings()
 

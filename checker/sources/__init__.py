@@ -15,12 +15,14 @@ from typing import Any
 from checker.errors import InputError
 from checker.inventory import Document
 from checker.memory import collector_paused
+from checker.redaction import shorten
 from checker.sources.base import LoadOptions, Source
 from checker.sources.nodejs import NodeProgramSource
 from checker.sources.preview import PreviewSource
 from checker.sources.program import ProgramSource
 from checker.sources.state import StateSource
 from checker.sources.yaml_program import YamlProgramSource
+from checker.textio import MAX_DEPTH, nesting_depth, read_text
 
 # A project directory is claimed by its runtime; ProgramSource takes the rest (python, and
 # explains what it cannot run), so it comes after the other program sources.
@@ -35,7 +37,7 @@ ALL_SOURCES: tuple[Source, ...] = (
 
 def _read_json(path: Path) -> Any:
     try:
-        text = path.read_text("utf-8-sig")
+        text = read_text(path)
     except UnicodeDecodeError:
         raise InputError(
             f"{path}: not a text file; give a JSON file or a Pulumi project directory."
@@ -43,13 +45,31 @@ def _read_json(path: Path) -> Any:
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}.") from None
     try:
-        return json.loads(text)
+        data = json.loads(text)
+    except RecursionError:
+        raise InputError(
+            f"{path}: JSON nested too deeply to read (thousands of levels); no Pulumi document "
+            "is nested like this. Write the file again with `pulumi preview --json > FILE` or "
+            "`pulumi stack export --file FILE`."
+        ) from None
     except json.JSONDecodeError as exc:
         raise InputError(
             f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}. "
             "Was the file truncated? Write it again with `pulumi preview --json > FILE` or "
             "`pulumi stack export --file FILE`."
         ) from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise InputError(
+            f"{path}: holds a number too long to read ({shorten(str(exc), 80)}); no Pulumi "
+            "document holds one. Write the file again with `pulumi preview --json > FILE`."
+        ) from None
+    if nesting_depth(data) > MAX_DEPTH:
+        raise InputError(
+            f"{path}: JSON nested more than {MAX_DEPTH} levels deep; no Pulumi document is "
+            "nested like this. Write the file again with `pulumi preview --json > FILE` or "
+            "`pulumi stack export --file FILE`."
+        )
+    return data
 
 
 def load_path(path: Path, options: LoadOptions) -> list[Document]:

@@ -4,10 +4,19 @@ Each stack runs ``worker.py`` (a standalone script) with the project's own inter
 project's virtualenv when Pulumi.yaml names one that exists, else the current interpreter. The
 worker writes the resources the program registered as ResourceV3-like records, which become
 RawResources here. Nothing of pulumi is imported in this process.
+
+A run is bounded: the worker gets its own session and process group, and a marker in its
+environment (``MAINTCHECK_RUN_ID``) that its descendants inherit. When it exits, or when
+``--timeout`` runs out, every process it left behind is killed: its process group, and on
+Linux any process that carries the marker, even one that moved to a session of its own
+(``setsid``). The result counts from the moment the worker exits, whatever its children do.
+Only the last :data:`MAX_STDERR` bytes of its stderr are kept, and it writes no ``.pyc`` into
+the project (``PYTHONDONTWRITEBYTECODE``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import posixpath
@@ -17,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 import threading
+import uuid
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -26,6 +37,7 @@ from typing import Any
 from checker.azure import types as t
 from checker.errors import InputError
 from checker.inventory import Document, RawResource
+from checker.redaction import safe_text
 from checker.sources.base import LoadOptions
 from checker.sources.pulumi_project import (
     Project,
@@ -37,6 +49,7 @@ from checker.sources.pulumi_project import (
     stack_files,
 )
 from checker.sources.v3 import raw_resource
+from checker.textio import MAX_DEPTH, nesting_depth
 from checker.values import SECRET, normalize
 
 WORKER = Path(__file__).with_name("worker.py")
@@ -45,6 +58,8 @@ SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 TENANT = "00000000-0000-0000-0000-000000000001"
 CLIENT = "00000000-0000-0000-0000-000000000002"
 OBJECT = "00000000-0000-0000-0000-000000000003"
+MAX_STDERR = 256 * 1024  # bytes of a program's stderr kept (its last lines)
+RUN_MARKER = "MAINTCHECK_RUN_ID"
 
 
 @dataclass(frozen=True)
@@ -141,26 +156,26 @@ class Processes:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._procs: set[subprocess.Popen[bytes]] = set()
+        self._procs: dict[subprocess.Popen[bytes], str] = {}
         self._stopped = False
 
-    def add(self, proc: subprocess.Popen[bytes]) -> None:
+    def add(self, proc: subprocess.Popen[bytes], marker: str = "") -> None:
         with self._lock:
-            self._procs.add(proc)
+            self._procs[proc] = marker
             stopped = self._stopped
         if stopped:
-            _kill(proc)
+            _kill(proc, marker)
 
     def discard(self, proc: subprocess.Popen[bytes]) -> None:
         with self._lock:
-            self._procs.discard(proc)
+            self._procs.pop(proc, None)
 
     def kill_all(self) -> None:
         with self._lock:
             self._stopped = True
-            procs = list(self._procs)
-        for proc in procs:
-            _kill(proc)
+            procs = list(self._procs.items())
+        for proc, marker in procs:
+            _kill(proc, marker)
 
 
 def interpreter(project: Project) -> tuple[str, list[str]]:
@@ -192,14 +207,80 @@ def _job(run: Run) -> dict[str, Any]:
     }
 
 
-def _kill(proc: subprocess.Popen[bytes]) -> None:
+def _marked_processes(marker: str) -> list[int]:
+    """Pids of the processes whose environment carries ``RUN_MARKER=marker`` (Linux /proc;
+    an empty list elsewhere)."""
+    needle = f"{RUN_MARKER}={marker}".encode()
+    found: list[int] = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return found
+    for entry in entries:
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as fh:
+                environ = fh.read()
+        except OSError:
+            continue
+        if needle in environ.split(b"\0"):
+            found.append(int(entry))
+    return found
+
+
+def _kill(proc: subprocess.Popen[bytes], marker: str = "") -> None:
+    """Kill the worker's process group and every process that carries its marker."""
     try:
         if hasattr(os, "killpg"):
             os.killpg(proc.pid, signal.SIGKILL)
         else:  # pragma: no cover - Windows
             proc.kill()
-    except ProcessLookupError:
+    except (ProcessLookupError, PermissionError):
         pass
+    for _ in range(3 if marker else 0):  # a process may fork while we look
+        pids = _marked_processes(marker)
+        if not pids:
+            break
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+
+
+class _Tail:
+    """Reads a stream to its end on a thread, keeping only its last ``limit`` bytes."""
+
+    def __init__(self, stream: Any, limit: int = MAX_STDERR) -> None:
+        self._chunks: deque[bytes] = deque()
+        self._size = 0
+        self._dropped = 0
+        self._limit = limit
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: Any) -> None:
+        try:
+            while chunk := stream.read1(65536):
+                self._chunks.append(chunk)
+                self._size += len(chunk)
+                while self._size - len(self._chunks[0]) >= self._limit:
+                    first = self._chunks.popleft()
+                    self._size -= len(first)
+                    self._dropped += len(first)
+        except (OSError, ValueError):
+            pass
+        finally:
+            stream.close()
+
+    def text(self, wait: float) -> str:
+        """The kept bytes as text, once the stream ends or ``wait`` seconds have passed."""
+        self._thread.join(wait)
+        data = b"".join(list(self._chunks))
+        text = data.decode("utf-8", "replace")
+        if self._dropped:
+            text = text.split("\n", 1)[-1]  # from the first whole line on
+            text = f"[{self._dropped:,} bytes of earlier output left out]\n{text}"
+        return text
 
 
 def _spawn(run: Run, command: Sequence[str], live: Processes) -> tuple[int, str]:
@@ -207,6 +288,9 @@ def _spawn(run: Run, command: Sequence[str], live: Processes) -> tuple[int, str]
     # Config comes only from this run: no PULUMI_CONFIG* of the calling shell.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_CONFIG")}
     env.update(run.config.env())
+    marker = uuid.uuid4().hex
+    env[RUN_MARKER] = marker
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ in the user's project
     proc = subprocess.Popen(
         list(command),
         cwd=run.project.dir,
@@ -216,23 +300,25 @@ def _spawn(run: Run, command: Sequence[str], live: Processes) -> tuple[int, str]
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
-    live.add(proc)
+    live.add(proc, marker)
+    tail = _Tail(proc.stderr)
     try:
-        _, err = proc.communicate(timeout=run.timeout)
+        proc.wait(timeout=run.timeout)
     except subprocess.TimeoutExpired:
-        _kill(proc)
-        proc.communicate()
+        _kill(proc, marker)
+        proc.wait()
         raise InputError(
             f"{run.label}: the program did not finish within {run.timeout:g} s and was "
             "stopped. Does it wait for input, the network or a loop? If it is only slow, "
             "give it more time with --timeout SECONDS."
         ) from None
     except BaseException:
-        _kill(proc)
+        _kill(proc, marker)
         raise
     finally:
         live.discard(proc)
-    return proc.returncode, err.decode("utf-8", "replace")
+    _kill(proc, marker)  # whatever the program left running
+    return proc.returncode, tail.text(wait=2.0)
 
 
 def run_worker(
@@ -248,11 +334,16 @@ def run_worker(
             raise InputError(f"{run.label}: cannot start {worker[0]}: {exc.strerror}.") from None
         try:
             result = json.loads(result_file.read_text("utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             result = None
+    if isinstance(result, Mapping) and nesting_depth(result) > MAX_DEPTH + 10:
+        raise InputError(
+            f"{run.label}: the program registered a value nested more than {MAX_DEPTH} levels "
+            "deep; no Azure resource is shaped like that."
+        )
     if not isinstance(result, Mapping):
         last = err.strip().splitlines()[-1:] if err.strip() else []
-        detail = f"; its last words: {last[0]}" if last else ""
+        detail = f"; its last words: {safe_text(last[0], 200)}" if last else ""
         raise InputError(
             f"{run.label}: the program ended without reporting its resources (exit code "
             f"{code}){detail}. Does it exit the process itself or crash the interpreter?"

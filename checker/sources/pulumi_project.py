@@ -5,10 +5,18 @@ Config is layered like the Pulumi CLI does it: the ``config:`` block of ``Pulumi
 by ``--config KEY=VALUE``. Keys without a namespace get the project's, like
 ``pulumi config set``. What cannot be known offline (encrypted values, required keys nobody
 set) gets a placeholder of the declared type and a warning naming the key.
+
+Values are typed as Pulumi types them: a date (``key: 2025-06-01``) or ``!!binary`` is a
+string, a ``!!set`` a list. Files are bounded: at most :data:`MAX_YAML_BYTES`, and at most
+:data:`MAX_YAML_NODES` values once aliases are expanded (a YAML "billion laughs" alias bomb is
+an error naming the file, not gigabytes of memory).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import datetime
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +28,8 @@ import yaml
 from checker.errors import InputError
 
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
+MAX_YAML_BYTES = 10 * 1024 * 1024
+MAX_YAML_NODES = 1_000_000
 _DECLARATION_KEYS = frozenset({"type", "default", "value", "description", "secret", "items"})
 _PLACEHOLDERS: dict[str, Any] = {
     "string": "placeholder",
@@ -37,7 +47,36 @@ class _LineDict(dict[str, Any]):
 
 
 class _Loader(yaml.SafeLoader):
-    pass
+    """SafeLoader typed as Pulumi reads config: no timestamps (dates stay strings)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _construct_text(loader: _Loader, node: yaml.Node) -> Any:
+    """An explicit ``!!timestamp`` as its text, as Pulumi reads it."""
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+def _construct_binary(loader: _Loader, node: yaml.Node) -> Any:
+    """``!!binary``: the decoded bytes as text (Pulumi config values are strings)."""
+    text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+    try:
+        return base64.b64decode("".join(text.split())).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return text
+
+
+def _construct_set(loader: _Loader, node: yaml.Node) -> Any:
+    return [str(k) if isinstance(k, datetime.date) else k for k in loader.construct_mapping(node)]  # type: ignore[arg-type]
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_text)
+_Loader.add_constructor("tag:yaml.org,2002:binary", _construct_binary)
+_Loader.add_constructor("tag:yaml.org,2002:set", _construct_set)
 
 
 def _construct_map(loader: _Loader, node: yaml.MappingNode) -> Any:
@@ -64,19 +103,61 @@ def _where(path: Path, mapping: Any = None, key: str | None = None) -> str:
     return f"{path}:{line}" if line else str(path)
 
 
+def _expanded_size(value: Any, limit: int) -> int:
+    """How many values ``value`` holds once YAML aliases are expanded (shared objects counted
+    each time they are referenced), counting no further than just past ``limit``."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(item: Any) -> int:
+        if not isinstance(item, (dict, list)):
+            return 1
+        key = id(item)
+        if key in sizes:
+            return sizes[key]
+        if key in active:  # a recursive alias: endless once expanded
+            return limit + 1
+        active.add(key)
+        total = 1
+        for child in item.values() if isinstance(item, dict) else item:
+            total += size(child)
+            if total > limit:
+                break
+        active.discard(key)
+        sizes[key] = total
+        return total
+
+    return size(value)
+
+
 def load_yaml(path: Path) -> Any:
     """Parse a YAML file; any problem is an InputError naming the file and line."""
     try:
-        text = path.read_text("utf-8-sig")
+        if path.stat().st_size > MAX_YAML_BYTES:
+            raise InputError(
+                f"{path}: larger than {MAX_YAML_BYTES // (1024 * 1024)} MB; a Pulumi project or "
+                "stack file is never this large."
+            )
+        from checker.textio import read_text
+
+        text = read_text(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read: {exc}.") from None
     try:
-        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+    except RecursionError:
+        raise InputError(f"{path}: nested too deeply to read; fix the file.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         raise InputError(f"{where}: not valid YAML: {problem}; fix the file.") from None
+    if _expanded_size(data, MAX_YAML_NODES) > MAX_YAML_NODES:
+        raise InputError(
+            f"{path}: holds more than {MAX_YAML_NODES:,} values once its YAML aliases are "
+            "expanded (an alias bomb?); write the values out or remove the aliases."
+        )
+    return data
 
 
 @dataclass(frozen=True)
