@@ -117,10 +117,21 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("maintcheck: interrupted", err=True)
         sys.exit(130)
+    except RecursionError:
+        click.echo("maintcheck: error: an input is nested too deeply to read.", err=True)
+        sys.exit(EXIT_ERROR)
+    except MemoryError:
+        click.echo("maintcheck: error: out of memory reading the input.", err=True)
+        sys.exit(EXIT_ERROR)
     except Exception as exc:  # pragma: no cover - a bug of ours; say so plainly
+        from checker.redaction import for_log, safe_text
+
+        detail = safe_text(str(exc), 200)
         click.echo(
-            f"maintcheck: internal error: {type(exc).__name__}: {exc}\n"
-            "Please report it with the input that caused it.",
+            for_log(
+                f"maintcheck: internal error: {type(exc).__name__}: {detail}\n"
+                "Please report it with the input that caused it."
+            ),
             err=True,
         )
         sys.exit(EXIT_ERROR)

@@ -31,7 +31,11 @@ from checker.errors import InputError
 from checker.report.markdown import ALL_CLEAR_MARKER, GITHUB_LIMIT, MARKER
 
 DEFAULT_API_URL = "https://api.github.com"
-_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+# GitHub owner names: letters, digits and single hyphens; repository names: letters, digits,
+# ``.``, ``-`` and ``_`` (but not ``.`` or ``..``).
+_REPO = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/(?!\.\.?$)[A-Za-z0-9_.-]{1,100}$")
+MAX_PAGES = 50  # 5,000 comments at 100 a page: a pull request has never had more
+MAX_WAIT_HEADER = 24 * 3600.0  # what a Retry-After or X-RateLimit-Reset can ask for, at most
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
 
@@ -129,12 +133,7 @@ class GitHubClient:
     _opener: urllib.request.OpenerDirector = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "api_url", self.api_url.rstrip("/"))
-        if urlsplit(self.api_url).scheme not in ("http", "https"):
-            raise GitHubError(
-                f"GITHUB_API_URL {self.api_url!r} is not an http(s) URL; for GitHub Enterprise "
-                "it looks like https://HOST/api/v3."
-            )
+        object.__setattr__(self, "api_url", check_api_url(self.api_url))
         object.__setattr__(self, "_opener", urllib.request.build_opener(_SameOriginRedirects()))
 
     def _send(self, method: str, url: str, payload: Any) -> Response:
@@ -176,7 +175,9 @@ class GitHubClient:
             return _retry_after_seconds(retry_after, self.now())
         reset = resp.headers.get("x-ratelimit-reset", "")
         if resp.headers.get("x-ratelimit-remaining") == "0" and reset.isdigit():
-            return max(0.0, int(reset) - self.now()) + 1.0
+            if len(reset) > 12:
+                return MAX_WAIT_HEADER
+            return min(max(0.0, int(reset) - self.now()) + 1.0, MAX_WAIT_HEADER)
         if resp.status == 429 or "rate limit" in resp.message().lower():
             return 60.0  # GitHub: wait at least a minute on a secondary limit without headers
         return None
@@ -237,11 +238,17 @@ class GitHubClient:
         return self.scrub(f"GitHub answered {resp.status} to {method} {path} ({said}): {hint}")
 
     def pages(self, path: str) -> list[Any]:
-        """Every item of a paginated list, following ``Link: rel="next"``."""
+        """Every item of a paginated list, following ``Link: rel="next"`` for at most
+        :data:`MAX_PAGES` pages."""
         items: list[Any] = []
         url: str | None = path
         seen: set[str] = set()
         while url is not None and url not in seen:
+            if len(seen) >= MAX_PAGES:
+                raise GitHubError(
+                    f"GitHub kept answering GET {urlsplit(path).path} with a next page after "
+                    f"{MAX_PAGES} pages; check GITHUB_API_URL."
+                )
             seen.add(url)
             resp = self.request("GET", url)
             data = resp.json()
@@ -280,14 +287,47 @@ def _lower(headers: Any) -> dict[str, str]:
 
 
 def _retry_after_seconds(value: str, now: float) -> float:
+    """Seconds a ``Retry-After`` asks for (seconds or an HTTP date), at most a day."""
     value = value.strip()
     if value.isdigit():
-        return float(value)
+        return float(value) if len(value) < 9 else MAX_WAIT_HEADER
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return 60.0
-    return max(0.0, when.timestamp() - now)
+    return min(max(0.0, when.timestamp() - now), MAX_WAIT_HEADER)
+
+
+def check_api_url(url: str) -> str:
+    """``url`` when it is a plain http(s) API root (no credentials, query or fragment); the
+    error never repeats a credential the URL holds."""
+    shown = "the URL"
+    try:
+        parts = urlsplit(url.strip())
+        _ = parts.port  # raises for a port that is not a number
+        shown = repr(parts._replace(netloc=parts.hostname or "").geturl()) if parts.hostname else shown
+        ok = (
+            parts.scheme.lower() in ("http", "https")
+            and bool(parts.hostname)
+            and not parts.username
+            and not parts.password
+            and not parts.query
+            and not parts.fragment
+            and not any(ord(c) < 0x21 or ord(c) > 0x7E for c in url.strip())
+        )
+    except ValueError:
+        ok = False
+    if not ok:
+        raise GitHubError(
+            f"GITHUB_API_URL / --api-url {shown} is not an http(s) URL without user, password, "
+            "query or fragment; for GitHub Enterprise it looks like https://HOST/api/v3."
+        )
+    return url.strip().rstrip("/")
+
+
+def _positive_int(value: Any) -> int | None:
+    """``value`` when it is a JSON integer above zero (not ``true``, not ``"12abc"``)."""
+    return value if type(value) is int and value > 0 else None
 
 
 # -- the sticky comment -------------------------------------------------------------------
@@ -295,8 +335,9 @@ def _retry_after_seconds(value: str, now: float) -> float:
 
 def check_repository(repo: str | None) -> str:
     if not repo or not _REPO.match(repo):
+        shown = repr(repo[:100]) if repo else "(not set)"
         raise GitHubError(
-            f"GITHUB_REPOSITORY {repo!r} is not OWNER/REPO; set it or pass --repo owner/name."
+            f"GITHUB_REPOSITORY {shown} is not OWNER/REPO; set it or pass --repo owner/name."
         )
     return repo
 
@@ -325,8 +366,13 @@ def find_comment(client: GitHubClient, repo: str, pr: int) -> dict[str, Any] | N
 
 
 def _html_url(data: Any) -> str | None:
+    """The comment's web address, when the API gave a plain http(s) URL."""
     url = data.get("html_url") if isinstance(data, dict) else None
-    return str(url) if url else None
+    if not isinstance(url, str) or len(url) > 2000:
+        return None
+    if not re.fullmatch(r"https?://[\x21-\x7e]+", url):
+        return None
+    return url
 
 
 def _upsert_once(
@@ -334,7 +380,12 @@ def _upsert_once(
 ) -> Outcome:
     old = find_comment(client, repo, pr)
     if old is not None:
-        cid = int(old["id"])
+        cid = _positive_int(old.get("id"))
+        if cid is None:
+            raise GitHubError(
+                f"GitHub listed the maintcheck comment with an id that is not a number "
+                f"({str(old.get('id'))[:40]!r}); check GITHUB_API_URL."
+            )
         if old.get("body") == body:
             return Outcome("unchanged", cid, _html_url(old))
         resp = client.request("PATCH", f"/repos/{repo}/issues/comments/{cid}", {"body": body})
@@ -342,8 +393,8 @@ def _upsert_once(
     if ALL_CLEAR_MARKER in body and not post_all_clear:
         return Outcome("skipped", None, None)
     data = client.request("POST", f"/repos/{repo}/issues/{pr}/comments", {"body": body}).json()
-    new_id = data.get("id") if isinstance(data, dict) else None
-    return Outcome("created", int(new_id) if new_id is not None else None, _html_url(data))
+    new_id = _positive_int(data.get("id")) if isinstance(data, dict) else None
+    return Outcome("created", new_id, _html_url(data))
 
 
 def upsert_comment(
@@ -376,12 +427,16 @@ def pr_from_event(path: str) -> int | None:
         raise GitHubError(
             f"GITHUB_EVENT_PATH {path}: not JSON ({exc.msg} at line {exc.lineno})."
         ) from None
+    except UnicodeDecodeError:
+        raise GitHubError(f"GITHUB_EVENT_PATH {path}: not UTF-8 JSON.") from None
+    except (ValueError, RecursionError):
+        raise GitHubError(f"GITHUB_EVENT_PATH {path}: not an event payload GitHub writes.") from None
     if not isinstance(event, dict):
         return None
     pull = event.get("pull_request")
-    if isinstance(pull, dict) and isinstance(pull.get("number"), int):
+    if isinstance(pull, dict) and _positive_int(pull.get("number")):
         return int(pull["number"])
     issue = event.get("issue")
-    if isinstance(issue, dict) and "pull_request" in issue and isinstance(issue.get("number"), int):
+    if isinstance(issue, dict) and "pull_request" in issue and _positive_int(issue.get("number")):
         return int(issue["number"])
     return None

@@ -49,6 +49,9 @@ _CREDENTIALS: Final = tuple(
         # --password xyz, -AccountKey xyz, -P xyz (sqlcmd), -p xyz
         rf"(?i)(?:^|\s)-{{1,2}}{_SECRET_WORD}\s+(?P<s>\"[^\"]*\"?|'[^']*'?|\S+)",
         r"(?:^|\s)-[Pp]\s+(?P<s>\"[^\"]*\"?|'[^']*'?|\S+)",
+        # Bearer xyz / Basic xyz / token ghp_xyz (a header value quoted in an error)
+        r"(?i)\b(?:bearer|basic)\s+(?P<s>[\w.~+/=-]{6,})",
+        r"(?i)\btoken\s+(?P<s>(?=\S*[\d_])[\w.~+/=-]{8,})",
         # scheme://user:password@host
         r"://[^\s:/@]*:(?P<s>[^\s@/]+)@",
         # curl -u user:password, echo "admin:pw" | chpasswd, user:pw lines (.pgpass, htpasswd)
@@ -90,6 +93,14 @@ def _mask_line(line: str) -> str:
     for pattern in _CREDENTIALS:
         line = pattern.sub(_masked, line)
     return line
+
+
+def for_log(text: str) -> str:
+    """A message for stderr or a CI log: credential-shaped values masked, control characters
+    escaped, and no line that a CI runner would take for a workflow command."""
+    from checker.escaping import terminal
+
+    return terminal(mask(text))
 
 
 def shorten(text: str, limit: int = MAX_TEXT) -> str:

@@ -7,12 +7,16 @@ Thin: reads the report and the GitHub Actions environment, then hands over to
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
 import click
 
 from checker.errors import EXIT_ERROR
+
+# What a GitHub token is made of: printable ASCII without spaces.
+_TOKEN = re.compile(r"[\x21-\x7e]{1,1000}")
 
 
 def _read_report(report: str) -> tuple[str, str]:
@@ -27,6 +31,8 @@ def _read_report(report: str) -> tuple[str, str]:
         raise GitHubError(f"{report}: cannot read the report ({exc.strerror}).") from None
     except UnicodeDecodeError:
         raise GitHubError(f"{report}: not UTF-8 text; is it the Markdown report?") from None
+    except ValueError as exc:  # a path with a NUL byte
+        raise GitHubError(f"{report!r}: not a file name ({exc}).") from None
 
 
 def _pr_number(pr: int | None) -> int:
@@ -82,10 +88,12 @@ def comment(
         check_body,
         upsert_comment,
     )
+    from checker.redaction import for_log
 
     def notify(message: str) -> None:
-        click.echo(f"maintcheck: {message}", err=True)
+        click.echo(for_log(f"maintcheck: {message}"), err=True)
 
+    token = ""
     try:
         token = os.environ.get("GITHUB_TOKEN", "").strip()
         if not token:
@@ -93,16 +101,22 @@ def comment(
                 "GITHUB_TOKEN is not set: in a workflow add "
                 "`env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}` to the step."
             )
+        if not _TOKEN.fullmatch(token):
+            raise GitHubError(
+                "GITHUB_TOKEN holds characters no token has (a space, a line break or a "
+                "control character); set it to the token alone."
+            )
         body, name = _read_report(report)
         check_body(body, name)
         number = _pr_number(pr)
         client = GitHubClient(api_url or DEFAULT_API_URL, token, notify=notify)
         outcome = upsert_comment(client, repo or "", number, body, post_all_clear=post_all_clear)
     except GitHubError as exc:
-        click.echo(f"maintcheck: error: {exc}", err=True)
+        text = str(exc).replace(token, "***") if token else str(exc)
+        click.echo(for_log(f"maintcheck: error: {text}"), err=True)
         sys.exit(EXIT_ERROR)
     if outcome.action == "skipped":
         click.echo(f"maintcheck: all clear on pull request #{number}; no comment needed.")
     else:
         where = f": {outcome.url}" if outcome.url else ""
-        click.echo(f"maintcheck: {outcome.action} the comment on pull request #{number}{where}")
+        click.echo(for_log(f"maintcheck: {outcome.action} the comment on pull request #{number}{where}"))

@@ -6,6 +6,11 @@ groups like ``maintcheck scan``. Without files (``pass_filenames: false``) it sc
 project under the current directory. It takes every option of ``maintcheck scan``
 (``--stack``, ``--fail-on``, ``--baseline``...), so a hook's ``args`` read like a scan's; its
 report is ``concise`` unless ``--format`` says otherwise.
+
+A commit in a mixed repository is not blocked by a project the hook cannot scan: a project
+of a runtime no source runs, a TypeScript/JavaScript project without ``node`` or its
+``node_modules``, or one without the stack ``--stack`` names, is skipped with a note on stderr,
+and the others are scanned.
 """
 
 from __future__ import annotations
@@ -33,15 +38,58 @@ def _exclude(config_file: Path | None) -> tuple[str, ...]:
     return settings.exclude
 
 
+def skip_reason(project: Path, stacks: tuple[str, ...]) -> str | None:
+    """Why the hook cannot scan ``project`` (None when it can): no source runs its runtime, or
+    what it needs is missing here (``node``, node_modules), or it lacks a ``--stack``. A
+    Pulumi.yaml that cannot be read is not a reason: the scan reports it as the error it is."""
+    from checker.errors import InputError
+    from checker.sources import ALL_SOURCES
+    from checker.sources.nodejs import NodeProgramSource, prerequisites
+    from checker.sources.program import RUNTIMES, ProgramSource
+    from checker.sources.pulumi_project import read_project, short_stack, stack_files
+
+    try:
+        info = read_project(project)
+    except InputError:
+        return None
+    source = next((s for s in ALL_SOURCES if s.claims(project, None)), None)
+    if isinstance(source, ProgramSource) and info.runtime not in RUNTIMES:
+        return (
+            f"runtime {info.runtime!r}: maintcheck does not run it; scan a "
+            "`pulumi preview --json` file of it instead"
+        )
+    if isinstance(source, NodeProgramSource):
+        try:
+            prerequisites(project, info)
+        except InputError as exc:
+            return str(exc).removeprefix(f"{project}: ").removeprefix(f"{info.dir}: ").rstrip(".")
+    missing = [s for s in dict.fromkeys(short_stack(s) for s in stacks) if s not in stack_files(info)]
+    if missing:
+        return f"no stack {', '.join(missing)} (Pulumi.<stack>.yaml) in it"
+    return None
+
+
 def hook_command() -> click.Command:
     """The ``hook`` command: the options of ``scan``, FILES instead of PATHS."""
 
     def run(files: tuple[Path, ...], **options: Any) -> None:
+        from checker.redaction import for_log
+
         projects = projects_for(files, Path.cwd(), _exclude(options.get("config_file")))
         if not projects:
             click.echo("maintcheck: no Pulumi project (Pulumi.yaml) holds the changed files.")
             return
-        run_scan(paths=tuple(projects), default_format="concise", **options)
+        scannable = []
+        for project in projects:
+            reason = skip_reason(project, tuple(options.get("stacks") or ()))
+            if reason is None:
+                scannable.append(project)
+            else:
+                click.echo(for_log(f"maintcheck: note: skipped {project}: {reason}."), err=True)
+        if not scannable:
+            click.echo("maintcheck: no project the hook can scan holds the changed files.")
+            return
+        run_scan(paths=tuple(scannable), default_format="concise", **options)
 
     files = click.Argument(["files"], nargs=-1, type=click.Path(path_type=Path))
     return click.Command(

@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from checker.commands.scanning import Target, config_pairs, fail, write
+from checker.commands.scanning import Target, config_pairs, fail, finite_timeout, write
 from checker.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputError
 from checker.report import FORMAT_NAMES
 
@@ -208,9 +208,10 @@ def exit_code(result: ScanResult, threshold: str) -> int:
     """0 or 1 by the threshold; 2 when a rule failed: its verdict is missing, so the scan is
     never an all-clear (the report still holds every other rule's findings)."""
     from checker.model import Severity
+    from checker.redaction import for_log
 
     for outcome in result.failed_rules:
-        click.echo(f"maintcheck: error: {outcome.error_message}", err=True)
+        click.echo(for_log(f"maintcheck: error: {outcome.error_message}"), err=True)
     if result.failed_rules:
         return EXIT_ERROR
     if threshold == "never":
@@ -324,7 +325,7 @@ def scan_options(default_format: str) -> list[click.Parameter]:
         click.Option(["--select"], metavar="IDS", help="Only these rules, e.g. MC101,MC2."),
         click.Option(["--ignore"], metavar="IDS", help="Skip these rules, e.g. MC303."),
         click.Option(["--timeout"], type=click.FloatRange(min=1), default=120.0, show_default=True,
-                     help="Seconds a program may run under mocks."),
+                     callback=finite_timeout, help="Seconds a program may run under mocks."),
         click.Option(["--config-file"],
                      type=click.Path(dir_okay=False, exists=True, path_type=Path),
                      help="maintcheck.toml or pyproject.toml to read instead of discovering one."),

@@ -8,6 +8,7 @@ result.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,16 @@ def targets(values: Sequence[str], names: Sequence[str], default: str = "text") 
             param_hint="--format",
         )
     return out
+
+
+MAX_TIMEOUT = 24 * 3600.0
+
+
+def finite_timeout(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """--timeout: a finite number of seconds (``inf`` and ``nan`` would never stop a run)."""
+    if not math.isfinite(value) or value > MAX_TIMEOUT:
+        raise click.BadParameter(f"{value!r}: give a number of seconds from 1 to {MAX_TIMEOUT:g}.")
+    return value
 
 
 def fail(message: str) -> None:
@@ -132,7 +143,7 @@ def scan_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--config-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
                      help="maintcheck.toml or pyproject.toml to read instead of discovering one."),
         click.option("--timeout", type=click.FloatRange(min=1), default=120.0, show_default=True,
-                     help="Seconds a program may run under mocks."),
+                     callback=finite_timeout, help="Seconds a program may run under mocks."),
     )):
         command = option(command)
     return command

@@ -53,6 +53,7 @@ from checker.textio import MAX_DEPTH, nesting_depth
 from checker.values import SECRET, normalize
 
 WORKER = Path(__file__).with_name("worker.py")
+RUNTIMES = ("python",)  # the Pulumi.yaml runtimes this source runs
 # Placeholder ids that invokes such as getClientConfig return, and ARM ids are built from.
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 TENANT = "00000000-0000-0000-0000-000000000001"
@@ -90,7 +91,7 @@ class ProgramSource:
 
     def load(self, path: Path, data: Any, options: LoadOptions) -> list[Document]:
         project = read_project(path)
-        if project.runtime != "python":
+        if project.runtime not in RUNTIMES:
             raise InputError(
                 f"{project.file}: runtime `{project.runtime}`: maintcheck runs Python, "
                 "TypeScript/JavaScript (nodejs) and YAML programs. Run `pulumi preview --json "
