@@ -25,7 +25,9 @@ def policy_pack() -> None:
 
 
 def _fail(message: str) -> None:
-    click.echo(f"maintcheck: error: {message}", err=True)
+    from checker.redaction import for_log
+
+    click.echo(for_log(f"maintcheck: error: {message}"), err=True)
     sys.exit(EXIT_ERROR)
 
 
@@ -58,6 +60,9 @@ def init(directory: Path, force: bool, requirement: str | None, virtualenv: str)
     from checker.policy_pack import PACK_NAME
     from checker.policy_pack.templates import installed_requirement, render
 
+    for option, value in (("--requirement", requirement or ""), ("--virtualenv", virtualenv)):
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+            _fail(f"{option}: holds a line break or control character; give one line.")
     files = render(requirement or installed_requirement(), virtualenv)
     existing = sorted(name for name in files if (directory / name).exists())
     if existing and not force:

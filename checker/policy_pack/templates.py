@@ -11,6 +11,7 @@ maintcheck, naming the source maintcheck itself was installed from
 from __future__ import annotations
 
 import json
+import re
 from importlib import metadata, resources
 from string import Template
 from typing import Any, Final
@@ -68,9 +69,26 @@ def installed_requirement(extra: str = "policy") -> str:
     return requirement_from(dist.read_text("direct_url.json"), dist.version, extra)
 
 
+def yaml_scalar(text: str) -> str:
+    """``text`` as a YAML scalar that reads back as exactly ``text``: plain when it is a
+    simple path (``venv``), else double-quoted (``"#venv"``, ``"yes"``, ``": x"``)."""
+    import json
+
+    import yaml
+
+    simple = re.fullmatch(r"[A-Za-z0-9_./~-][A-Za-z0-9_./~ -]*", text) and not text.endswith(" ")
+    if simple and yaml.safe_load(text) == text:
+        return text
+    return json.dumps(text)  # a JSON string is a YAML double-quoted scalar
+
+
 def render(requirement: str, virtualenv: str = "venv") -> dict[str, str]:
     """Every file of a pack directory, by name."""
-    values = {"version": __version__, "requirement": requirement, "virtualenv": virtualenv}
+    values = {
+        "version": __version__,
+        "requirement": requirement,
+        "virtualenv": yaml_scalar(virtualenv),
+    }
     package = resources.files(__package__ or "checker.policy_pack")
     return {
         name: Template(package.joinpath(template).read_text("utf-8")).substitute(values)

@@ -18,6 +18,7 @@ import base64
 import binascii
 import datetime
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,9 @@ import yaml
 from checker.errors import InputError
 
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
+# What Pulumi accepts as a project or stack name (tokens.ValidateProjectName/StackName): no
+# ``::``, ``/`` or spaces, which would make URNs ambiguous.
+_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 MAX_YAML_BYTES = 10 * 1024 * 1024
 MAX_YAML_NODES = 1_000_000
 _DECLARATION_KEYS = frozenset({"type", "default", "value", "description", "secret", "items"})
@@ -258,6 +262,11 @@ def read_project(directory: Path) -> Project:
     name = _text(data, "name", file, "the project name")
     if not name:
         raise InputError(f"{file}: no `name`; Pulumi.yaml needs `name: <project>`.")
+    if not _NAME.fullmatch(name):
+        raise InputError(
+            f"{_where(file, data, 'name')}: project name {name[:100]!r} is not one Pulumi accepts: "
+            "letters, digits, hyphens, underscores and periods only (at most 100)."
+        )
     runtime, venv = _runtime(data, file)
     main_opt = _text(data, "main", file, "a path to the program")
     main = (directory / main_opt) if main_opt else directory
@@ -296,7 +305,7 @@ def stack_files(project: Project) -> dict[str, Path]:
     for suffix in (".yaml", ".yml"):
         for path in folder.glob(f"Pulumi.*{suffix}"):
             stack = path.name[len("Pulumi.") : -len(suffix)]
-            if stack and path.is_file():
+            if _NAME.fullmatch(stack) and path.is_file():
                 found.setdefault(stack, path)
     return dict(sorted(found.items()))
 
@@ -315,6 +324,12 @@ def choose_stacks(
     listing = ", ".join(files) if files else "none"
     if requested:
         chosen = list(dict.fromkeys(short_stack(s) for s in requested))
+        bad = [s for s in chosen if not _NAME.fullmatch(s)]
+        if bad:
+            raise InputError(
+                f"--stack {bad[0][:100]!r}: not a stack name Pulumi accepts: letters, digits, "
+                "hyphens, underscores and periods only (at most 100)."
+            )
         missing = [s for s in chosen if s not in files]
         if missing:
             raise InputError(
