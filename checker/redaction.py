@@ -163,7 +163,7 @@ def script_evidence(where: str, path: str, command: str | None = None) -> str:
     return f"{where}: {what}"
 
 
-def describe(value: Any, limit: int = 80) -> str:
+def describe(value: Any, limit: int = 200) -> str:
     """A value rejected by a schema, shown by its shape: secrets and values under credential
     keys masked, long text shortened (``{'sig': ..., 'plaintext': '***'}``)."""
     return shorten(repr(_redacted(value, 0)), limit)
@@ -184,5 +184,7 @@ def _redacted(value: Any, depth: int) -> Any:
     if isinstance(value, list):
         return [_redacted(v, depth + 1) for v in value[:8]]
     if isinstance(value, str):
-        return shorten(mask(value[:400]), 40)
+        if len(value) <= 40:
+            return mask(value)
+        return f"{mask(value[:200])[:40]}… ({len(value):,} characters)"
     return value

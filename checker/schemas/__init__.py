@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
 from checker.errors import InputError
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_@$-]{1,100}")
 
 
 @functools.cache
@@ -30,10 +33,16 @@ def _registry() -> Any:
 
 
 def json_path(parts: Any) -> str:
-    """``["steps", 3, "urn"]`` -> ``$.steps[3].urn``."""
+    """``["steps", 3, "urn"]`` -> ``$.steps[3].urn``; a key that is not a plain word is
+    written quoted (``$["a.b\\n::x"]``), so a key cannot fake the path or break the line."""
     out = "$"
     for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif isinstance(part, str) and _PLAIN_KEY.fullmatch(part):
+            out += f".{part}"
+        else:
+            out += f"[{json.dumps(str(part)[:100])}]"
     return out
 
 
@@ -83,5 +92,20 @@ def validate(data: Any, name: str, origin: str, what: str = "") -> None:
     if error is not None:
         kind = f" {what}" if what else ""
         raise InputError(
-            f"{origin}: invalid{kind} at {json_path(error.absolute_path)}: {error.message}"
+            f"{origin}: invalid{kind} at {json_path(error.absolute_path)}: {_problem(error)}"
         )
+
+
+def _problem(error: Any) -> str:
+    """jsonschema's message without the offending value in full: the value is shown by its
+    shape (secrets and credential-like keys masked, long text cut), the message shortened."""
+    from checker.redaction import describe, safe_text
+
+    message = str(error.message)
+    try:
+        shown = repr(error.instance)
+    except RecursionError:  # pragma: no cover - inputs are depth-checked before this
+        shown = ""
+    if shown and shown in message:
+        message = message.replace(shown, describe(error.instance))
+    return safe_text(message, 300)
