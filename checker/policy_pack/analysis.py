@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from checker import engine
 from checker.config import Settings
+from checker.escaping import terminal
 from checker.inventory import Document
 from checker.model import OPTION_FIELDS, Finding, RuleOptions, RuleOutcome
 from checker.report.base import finding_details
@@ -70,7 +71,8 @@ def read_options(config: Mapping[str, Any] | None) -> tuple[RuleOptions, list[st
 
 def violations(outcome: RuleOutcome) -> list[Violation]:
     """One rule's outcome as its policy reports it: unsuppressed findings on their resources;
-    could-not-judge, suppression notes and an internal error as advisory notes."""
+    could-not-judge, suppression notes and an internal error as advisory notes. Messages are
+    escaped for the terminal `pulumi preview` prints them on (names may hold anything)."""
     if outcome.error is not None:
         return [
             Violation(
@@ -79,9 +81,13 @@ def violations(outcome: RuleOutcome) -> list[Violation]:
                 note=True,
             )
         ]
-    out = [Violation(finding_message(f), f.resource.urn) for f in outcome.findings if f.suppressed is None]
-    out.extend(Violation(s.message, s.resource.urn, note=True) for s in outcome.skipped)
-    out.extend(Violation(note, note=True) for note in outcome.notes)
+    out = [
+        Violation(terminal(finding_message(f)), f.resource.urn)
+        for f in outcome.findings
+        if f.suppressed is None
+    ]
+    out.extend(Violation(terminal(s.message), s.resource.urn, note=True) for s in outcome.skipped)
+    out.extend(Violation(terminal(note), note=True) for note in outcome.notes)
     return out
 
 
