@@ -17,7 +17,7 @@ string through the helper of its sink:
 - :func:`workflow_data` / :func:`workflow_property`: values inside a workflow command, escaped as
   the Actions runner unescapes them.
 - :func:`json_text`: a JSON document whose strings may hold lone surrogates: those become
-  ``\\udXXX`` escapes (valid JSON) instead of making the UTF-8 write fail.
+  ``\\udXXX`` escapes (valid JSON) instead of making the UTF-8 write fail; ``##[`` is escaped.
 
 Markdown and XML add their own syntax escaping on top (``report.markdown.cell``; ElementTree).
 """
@@ -35,7 +35,9 @@ _OTHER_UNSAFE: Final = (
 )
 _INLINE: Final = re.compile(f"[\x00-\x1f{_OTHER_UNSAFE}]")
 _BLOCK: Final = re.compile(f"[\x00-\x08\x0b-\x1f{_OTHER_UNSAFE}]")  # keeps \t and \n
-_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+# What json.dumps(ensure_ascii=False) leaves raw that must not be: C1 controls, invisible and
+# bidi formatting characters, lone surrogates (C0 controls it escapes itself).
+_JSON_UNSAFE: Final = re.compile(f"[{_OTHER_UNSAFE}]")
 # A workflow command at the start of a line (the runner trims leading white space first), or
 # the legacy form anywhere in the line.
 _COMMAND_START: Final = re.compile(r"^(\s*):(?=:)", re.MULTILINE)
@@ -81,8 +83,12 @@ def workflow_property(text: str) -> str:
 
 
 def json_text(text: str) -> str:
-    """A serialised JSON document with lone surrogates written as ``\\udXXX`` escapes."""
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+    """A serialised JSON document with lone surrogates, C1 controls and invisible or bidi
+    formatting characters written as ``\\uXXXX`` escapes, and
+    the legacy workflow-command prefix ``##[`` (which a runner finds anywhere in a line)
+    written ``#\\u0023[``: the same data, as JSON decodes both."""
+    text = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+    return text.replace("##[", "#\\u0023[")
 
 
 def xml(text: str) -> str:
