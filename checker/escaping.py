@@ -87,8 +87,9 @@ def json_text(text: str) -> str:
     formatting characters written as ``\\uXXXX`` escapes, and
     the legacy workflow-command prefix ``##[`` (which a runner finds anywhere in a line)
     written ``#\\u0023[``: the same data, as JSON decodes both."""
-    text = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
-    return text.replace("##[", "#\\u0023[")
+    if not text.isascii():  # ensure_ascii output (the JSON report) never holds them raw
+        text = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+    return text.replace("##[", "#\\u0023[") if "##[" in text else text
 
 
 def xml(text: str) -> str:
