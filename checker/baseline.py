@@ -32,6 +32,7 @@ from typing import Any
 
 from checker.errors import InputError
 from checker.model import Finding
+from checker.textio import read_text
 
 FINGERPRINT_VERSION = 1
 
@@ -149,16 +150,20 @@ def load_baseline(path: Path) -> Baseline:
     """Read a baseline file; a bad one raises InputError naming the file and JSON path."""
     hint = f"write a new one with `maintcheck scan ... --write-baseline {path}`"
     try:
-        data = json.loads(path.read_text("utf-8-sig"))
+        data = json.loads(read_text(path))
     except FileNotFoundError:
         raise InputError(f"{path}: no such baseline file; {hint}.") from None
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not a text file"
         raise InputError(f"{path}: cannot read the baseline: {reason}.") from None
+    except RecursionError:
+        raise InputError(f"{path}: JSON nested too deeply to read; {hint}.") from None
     except json.JSONDecodeError as exc:
         raise InputError(
             f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}; {hint}."
         ) from None
+    except ValueError:  # a number of more than 4,300 digits
+        raise InputError(f"{path}: holds a number too long to read; {hint}.") from None
     return Baseline(str(path), _fingerprints(data, str(path), hint))
 
 

@@ -443,3 +443,14 @@ def test_policy_pack_init_writes_the_virtualenv_as_valid_yaml(tmp_path: Path, ve
     assert proc.returncode == 0, proc.stderr
     data = yaml.safe_load((tmp_path / "pack" / "PulumiPolicy.yaml").read_text())
     assert data["runtime"]["options"]["virtualenv"] == venv
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [("[" * 100_000, "nested too deeply"), ('{"x": ' + "9" * 5000 + "}", "number too long")],
+)
+def test_a_malformed_baseline_is_a_message_not_a_crash(tmp_path: Path, content: str, expected: str) -> None:
+    (tmp_path / "baseline.json").write_text(content)
+    proc = run("scan", str(_export_with(tmp_path, "plain")), "--baseline", str(tmp_path / "baseline.json"))
+    assert proc.returncode == 2 and expected in proc.stderr
+    assert_no_traceback(proc)

@@ -37,7 +37,7 @@ from typing import Any
 from checker.azure import types as t
 from checker.errors import InputError
 from checker.inventory import Document, RawResource
-from checker.redaction import safe_text
+from checker.redaction import safe_text, shorten
 from checker.sources.base import LoadOptions
 from checker.sources.pulumi_project import (
     Project,
@@ -471,7 +471,7 @@ def _program_error(
     run: Run, error: Mapping[str, Any], missing: Sequence[str] = (), echoed: Sequence[str] = ()
 ) -> str:
     kind = str(error.get("type") or "Exception")
-    message = str(error.get("message") or "")
+    message = shorten(str(error.get("message") or ""), 2000)
     note = _placeholder_note(message, missing)
     module = error.get("module")
     if kind == "ModuleNotFoundError" and module:
