@@ -419,13 +419,15 @@ def test_a_script_over_the_cap_is_skipped_with_the_reason() -> None:
 
 def test_the_hook_skips_projects_it_cannot_scan_and_scans_the_rest(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "tests" / "fixtures" / "programs" / "app", tmp_path / "app")
-    shutil.copytree(ROOT / "tests" / "fixtures" / "programs" / "nodejs", tmp_path / "web")
+    shutil.copytree(ROOT / "tests" / "fixtures" / "programs" / "ts_app", tmp_path / "web")
+    shutil.copytree(ROOT / "tests" / "fixtures" / "programs" / "golang", tmp_path / "svc")
     shutil.copytree(PROGRAMS / "dated", tmp_path / "dated")
     (tmp_path / "dated" / "Pulumi.dev.yaml").rename(tmp_path / "dated" / "Pulumi.qa.yaml")
-    files = ["app/__main__.py", "web/Pulumi.yaml", "dated/__main__.py"]
+    files = ["app/__main__.py", "web/Pulumi.yaml", "svc/Pulumi.yaml", "dated/__main__.py"]
     proc = run("hook", *files, "--stack", "dev", "--format", "json", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr  # the app's findings; not exit 2 for the others
-    assert "note: skipped web: runtime 'nodejs'" in proc.stderr
+    assert "note: skipped web: " in proc.stderr and "node" in proc.stderr  # no node_modules
+    assert "note: skipped svc: runtime 'go'" in proc.stderr
     assert "note: skipped dated: no stack dev" in proc.stderr
     assert json.loads(proc.stdout)["summary"]["inputs"] == ["app"]
     only_others = run("hook", "web/Pulumi.yaml", "dated/__main__.py", "--stack", "dev", cwd=tmp_path)

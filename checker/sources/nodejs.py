@@ -46,16 +46,23 @@ class NodeProgramSource:
 
     def load(self, path: Path, data: Any, options: LoadOptions) -> list[Document]:
         project = read_project(path)
-        node = shutil.which("node")
-        if node is None:
-            raise InputError(
-                f"{path}: a TypeScript/JavaScript program, and `node` is not on PATH; install "
-                f"Node.js {MIN_NODE} or newer (https://nodejs.org) to scan it."
-            )
+        node = prerequisites(path, project)
         entry = entry_point(project)
-        _require_node_modules(project)
         runs, warnings = plan_runs(path, project, options, node)
         return run_stacks(runs, warnings, lambda run, notes, live: execute(run, entry, notes, live))
+
+
+def prerequisites(path: Path, project: Project) -> str:
+    """The ``node`` to run ``project`` with; InputError when node or the project's
+    node_modules is missing (the pre-commit hook skips such a project with a note)."""
+    node = shutil.which("node")
+    if node is None:
+        raise InputError(
+            f"{path}: a TypeScript/JavaScript program, and `node` is not on PATH; install "
+            f"Node.js {MIN_NODE} or newer (https://nodejs.org) to scan it."
+        )
+    _require_node_modules(project)
+    return node
 
 
 def entry_point(project: Project) -> Path:
