@@ -456,3 +456,15 @@ def test_a_malformed_baseline_is_a_message_not_a_crash(tmp_path: Path, content: 
     proc = run("scan", str(_export_with(tmp_path, "plain")), "--baseline", str(tmp_path / "baseline.json"))
     assert proc.returncode == 2 and expected in proc.stderr
     assert_no_traceback(proc)
+
+
+@pytest.mark.parametrize("command", ["simulate", "plan"])
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_hostile_names_stay_escaped_in_simulate_and_plan(names_export: Path, command: str, fmt: str) -> None:
+    proc = run(command, str(names_export), "--format", fmt)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert_no_traceback(proc)
+    no_injection(proc.stdout)
+    no_injection(proc.stderr)
+    if fmt == "json":
+        json.loads(proc.stdout)

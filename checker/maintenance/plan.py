@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from checker.azure.regions import RegionPairs, region_pairs
+from checker.escaping import inline
 from checker.inventory import Inventory, Resource, Workload
 from checker.inventory.index import parse_arm_id
 from checker.maintenance.costs import costs, temp_disk_note
@@ -79,7 +80,8 @@ def command(inst: Instance) -> str:
     """``az vm perform-maintenance --ids <id>``; a placeholder where the id is not known."""
     known = arm_id(inst.resource)
     target = known or f"<ARM id of {inst.name} in stack {inst.stack}>"
-    return f"az vm perform-maintenance --ids {shlex.quote(target)}"
+    # shell-quoted, and no control character or line break from a name reaches the runbook
+    return f"az vm perform-maintenance --ids {shlex.quote(inline(target))}"
 
 
 def phases(regions: Iterable[str], pairs: RegionPairs) -> tuple[tuple[str, ...], ...]:

@@ -25,7 +25,18 @@ PLAN_FORMATS: Final[dict[str, tuple[str, str]]] = {
 
 
 def renderer(table: dict[str, tuple[str, str]], name: str) -> Callable[[Any], str]:
-    """The function that renders format ``name`` of ``table``."""
+    """The function that renders format ``name`` of ``table``, its output escaped for where it
+    goes (names come from the input): JSON with ``escaping.json_text``, every other format
+    with ``escaping.terminal`` (control characters and lone surrogates shown as escapes, no line
+    that starts a GitHub workflow command); the renderers themselves write no control
+    characters but line feeds and tabs."""
+    from checker import escaping
+
     module, function = table[name]
     found: Callable[[Any], str] = getattr(importlib.import_module(module), function)
-    return found
+    safe = escaping.json_text if name == "json" else escaping.terminal
+
+    def render(data: Any) -> str:
+        return safe(found(data))
+
+    return render
