@@ -75,7 +75,9 @@ def finite_timeout(ctx: click.Context, param: click.Parameter, value: float) -> 
 
 
 def fail(message: str) -> None:
-    click.echo(f"maintcheck: error: {message}", err=True)
+    from checker.redaction import for_log
+
+    click.echo(for_log(f"maintcheck: error: {message}"), err=True)
     raise SystemExit(EXIT_ERROR)
 
 
@@ -107,8 +109,10 @@ def run_scan(
     except InputError as exc:
         fail(str(exc))
         raise  # unreachable: fail() exits
+    from checker.redaction import for_log
+
     for warning in result.warnings:
-        click.echo(f"maintcheck: warning: {warning}", err=True)
+        click.echo(for_log(f"maintcheck: warning: {warning}"), err=True)
     return settings, result
 
 
