@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import click
 
+from checker import escaping as esc
 from checker.model import Finding, ScanResult, Severity
 from checker.report.base import location, summary_line
 
@@ -32,7 +33,9 @@ def sort_key(f: Finding) -> tuple[object, ...]:
 def line(f: Finding, with_stack: bool = False) -> str:
     sev = click.style(str(f.severity), fg=_COLOURS[f.severity])
     name = f"{f.resource.name} ({f.resource.stack})" if with_stack else f.resource.name
-    return f"{where(f)}: {click.style(f.rule_id, bold=True)} [{sev}] {name}: {' '.join(f.message.split())}"
+    message = esc.inline(" ".join(f.message.split()))
+    rule = click.style(f.rule_id, bold=True)
+    return f"{esc.inline(where(f))}: {rule} [{sev}] {esc.inline(name)}: {message}"
 
 
 class ConciseFormat:
@@ -42,6 +45,6 @@ class ConciseFormat:
         active = sorted((f for f in result.findings if f.suppressed is None), key=sort_key)
         several = len({f.resource.stack for f in active}) > 1  # name the stack when it differs
         out = [line(f, several) for f in active]
-        out.extend(click.style(f"warning: {w}", fg="yellow") for w in result.warnings)
+        out.extend(click.style(f"warning: {esc.inline(w)}", fg="yellow") for w in result.warnings)
         out.append(summary_line(result))
-        return "\n".join(out) + "\n"
+        return esc.no_commands("\n".join(out) + "\n")
