@@ -134,17 +134,32 @@ class Run:
     max_rss_mb: float
 
 
+# Appended to each child's code: its own peak memory (VmHWM) on stderr when it exits. The
+# rusage of wait4 cannot tell it: on Linux ru_maxrss keeps the forking parent's peak across exec.
+_PEAK = (
+    "import atexit, sys\n"
+    "def _peak():\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM:'):\n"
+    "            sys.stderr.write('PEAK_KB ' + line.split()[1] + '\\n')\n"
+    "atexit.register(_peak)\n"
+)
+
+
 def run_once(cmd: list[str], ok: tuple[int, ...]) -> Run:
-    """Run ``cmd`` as a child; its wall time, CPU time and peak memory (from wait4)."""
+    """Run ``cmd`` (``python -c CODE ...``) as a child: its wall time, its CPU time (from
+    wait4) and its peak memory (its VmHWM, reported by the child itself)."""
+    cmd = [*cmd[:2], _PEAK + cmd[2], *cmd[3:]]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = proc.stderr.read().decode() if proc.stderr else ""
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
-    stderr = proc.stderr.read().decode() if proc.stderr else ""
     code = os.waitstatus_to_exitcode(status)
     if code not in ok:
         raise SystemExit(f"{' '.join(cmd)} failed ({code}): {stderr}")
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    peaks = [int(line.split()[1]) for line in stderr.splitlines() if line.startswith("PEAK_KB ")]
+    return Run(wall, usage.ru_utime + usage.ru_stime, (peaks[-1] if peaks else 0) / 1024)
 
 
 def best_of(cmd: list[str], repeat: int, ok: tuple[int, ...] = (0,)) -> Run:
