@@ -34,14 +34,16 @@ def selected_rules(settings: Settings, rules: Sequence[Rule] = ALL_RULES) -> tup
 
 
 def judge(rule: Rule, inventory: Inventory, settings: Settings) -> tuple[list[Finding], list[Skipped]]:
-    """One rule's verdicts, at the severity the settings give it. Raises what the rule raises."""
-    severity = settings.severities.get(rule.id, rule.severity)
+    """One rule's verdicts, at the severity the settings give the rule, else at the one the rule
+    gave each finding (a rule may lower it for a case: MC101 on a Spot VM is info). Raises what
+    the rule raises."""
+    severity = settings.severities.get(rule.id)
     findings: list[Finding] = []
     skipped: list[Skipped] = []
     for item in rule.check(inventory, settings.options):
         if isinstance(item, Skipped):
             skipped.append(item)
-        elif item.severity != severity:
+        elif severity is not None and item.severity != severity:
             findings.append(dataclasses.replace(item, severity=severity))
         else:
             findings.append(item)

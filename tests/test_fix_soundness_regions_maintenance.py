@@ -68,9 +68,3 @@ def test_mc402_patch_works_when_outputs_hold_stale_values() -> None:
     assert len(assert_fixes_sound(s, rules=["MC402"])) == 1
 
 
-def test_mc301_scale_set_zone_patch_in_a_region_without_pair() -> None:
-    s = StackBuilder("prod", config={"azure-native:location": "italynorth"})
-    s.add(VMSS, "api-vmss", {"resourceGroupName": "rg", "sku": {"capacity": 3}})
-    s.add(VMSS, "zonal-vmss", {"resourceGroupName": "rg", "sku": {"capacity": 3}, "zones": ["1"]})
-    exercised = assert_fixes_sound(s, rules=["MC301"])
-    assert sorted(urn.rsplit("::", 1)[1] for _, urn, _ in exercised) == ["api-vmss", "zonal-vmss"]

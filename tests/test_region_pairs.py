@@ -48,7 +48,7 @@ def test_schema_rejects_broken_data(change: object, needle: str) -> None:
 def test_source_and_date_are_recorded() -> None:
     pairs = region_pairs()
     assert "Microsoft" in pairs.source
-    assert pairs.retrieved == "2025-09-23"
+    assert pairs.retrieved == "2026-08-20"  # the regions-list snapshot (reference/azure-regions.md)
 
 
 def test_every_region_appears_once_and_pairs_are_consistent() -> None:
@@ -92,6 +92,22 @@ def test_regions_without_pair_restricted_and_sovereign() -> None:
     assert pairs.pair_of("usgovarizona") == "usgovtexas"
     assert pairs.pair_of("usgovtexas") == "usgovvirginia"
     assert not pairs.is_certain("usgovtexas") and pairs.is_certain("eastus")
+    # corrections from Microsoft's current region list (reference/azure-regions.md)
+    assert pairs.are_paired("usdodeast", "usdodcentral") and not pairs.is_certain("usdodeast")
+    assert pairs.is_restricted("swedensouth") and pairs.is_restricted("chinaeast3")
+    assert not pairs.is_restricted("koreasouth")  # no longer marked restricted
+    assert pairs.is_unconfirmed("jioindiawest") and pairs.pair_of("jioindiawest") is None
+
+
+def test_zones_per_region() -> None:
+    pairs = region_pairs()
+    assert pairs.zone_count("eastus") == 3 and pairs.has_zones("East US")
+    assert pairs.zone_count("westus") == 0 and not pairs.has_zones("westus")
+    assert pairs.zone_count("northcentralus") == 0
+    assert pairs.zone_count("italynorth") == 3  # unpaired regions rely on zones
+    assert pairs.zone_count("swedensouth") is None  # unconfirmed
+    assert pairs.zone_count("usgovvirginia") is None  # sovereign: not in the data
+    assert len(load_document()["zones"]) == 57  # every listed public region
 
 
 def test_parse_builds_a_table_from_any_document() -> None:
@@ -102,11 +118,16 @@ def test_parse_builds_a_table_from_any_document() -> None:
         "oneWayPairs": [{"region": "c", "pair": "a"}],
         "unpaired": ["d"],
         "restricted": ["b"],
-        "sovereign": {"note": "unsure", "pairs": [], "oneWayPairs": []},
+        "zones": {"a": 3, "b": 0},
+        "unconfirmed": {"note": "not listed", "regions": ["e"]},
+        "sovereign": {"note": "unsure", "pairs": [], "oneWayPairs": [], "restricted": ["f"]},
     }
     table = parse(doc)
     assert (table.pair_of("a"), table.pair_of("b"), table.pair_of("c")) == ("b", "a", "a")
-    assert table.has_no_pair("d") and table.is_restricted("b")
+    assert table.has_no_pair("d") and table.is_restricted("b") and table.is_restricted("f")
+    assert (table.zone_count("a"), table.zone_count("b"), table.zone_count("c")) == (3, 0, None)
+    assert table.has_zones("a") and not table.has_zones("b") and not table.has_zones("c")
+    assert table.is_unconfirmed("e") and not table.is_unconfirmed("a")
 
 
 @pytest.mark.skipif(not FACTS.exists(), reason="reference facts not available")
@@ -121,3 +142,23 @@ def test_data_file_matches_the_reference_facts() -> None:
     assert {(e["region"], e["pair"]) for e in load_document()["oneWayPairs"]} == expected_one_way
     unpaired = section.split("No pair (rely on availability zones):", 1)[1].split("\n\n", 1)[0]
     assert set(load_document()["unpaired"]) == set(re.findall(r"[a-z0-9]+", unpaired))
+
+
+REGIONS = Path("/work/shared/reference/azure-regions.md")
+
+
+@pytest.mark.skipif(not REGIONS.exists(), reason="reference region table not available")
+def test_data_file_matches_the_reference_region_table() -> None:
+    rows = re.findall(
+        r"^\| ([a-z0-9]+) \| [^|]+ \| ([^|]+) \| ([^|]+) \| ([^|]*) \|$", REGIONS.read_text(), re.M
+    )[1:]  # the header row
+    assert len(rows) == 58
+    pairs = region_pairs()
+    for name, zones, pair, restricted in rows:
+        zones, pair, restricted = zones.strip(), pair.strip(), restricted.strip()
+        if "unconfirmed" not in zones:
+            assert pairs.zone_count(name) == (3 if zones == "3" else 0), name
+        if "unconfirmed" not in pair:
+            assert pairs.pair_of(name) == (None if pair == "—" else pair), name
+            assert pairs.has_no_pair(name) is (pair == "—" and name != "swedensouth"), name
+        assert pairs.is_restricted(name) is (restricted == "yes"), name

@@ -94,3 +94,38 @@ def test_unknown_workload_tag_is_skipped_not_judged() -> None:
     s.add(VM, "b", {"zones": ["2"], "tags": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"})
     findings, skipped = run(s)
     assert findings == [] and sorted(x.resource.name for x in skipped) == ["a", "b"]
+
+
+def test_spot_vm_is_info_and_regular_vm_stays_an_error() -> None:
+    s = StackBuilder(config={"azure-native:location": "eastus"})
+    s.add(VM, "spot", {"priority": "Spot", "evictionPolicy": "Deallocate"})
+    s.add(VM, "regular", {"priority": "Regular"})
+    findings, _ = run(s)
+    by_name = {f.resource.name: f for f in findings}
+    assert by_name["spot"].severity.name == "INFO" and "Spot VM" in by_name["spot"].message
+    assert by_name["regular"].severity.name == "ERROR"
+
+
+def test_a_configured_severity_still_wins_over_the_spot_case() -> None:
+    s = StackBuilder(config={"azure-native:location": "eastus"})
+    s.add(VM, "spot", {"priority": "Spot"})
+    from checker.model import Severity
+
+    settings = Settings(select=("MC101",), severities={"MC101": Severity.WARNING})
+    (finding,), _ = run_rules(inventory(s), settings)
+    assert finding.severity.name == "WARNING"
+
+
+def test_workload_also_in_the_paired_region_is_served_from_the_pair() -> None:
+    east = StackBuilder("east", config={"azure-native:location": "eastus"})
+    west = StackBuilder("west", config={"azure-native:location": "westus"})
+    east.add(VM, "api-east", {"tags": {"workload": "api"}})
+    west.add(VM, "api-west", {"tags": {"workload": "api"}})
+    findings, _ = run(east, west)
+    assert len(findings) == 2
+    for finding in findings:
+        assert "The VM goes down, but workload 'api' is also served from" in finding.message
+    north = StackBuilder("north", config={"azure-native:location": "northeurope"})
+    north.add(VM, "api-north", {"tags": {"workload": "api"}})
+    findings, _ = run(east, north)  # not a pair: no such sentence
+    assert all("served from" not in f.message for f in findings)

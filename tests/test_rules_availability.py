@@ -271,6 +271,9 @@ def test_mc105_fires_on_classic_or_unset_sku_with_managed_disks() -> None:
     assert "is Classic (unset), not Aligned, but 1 of its VMs use managed disks ('a-1')" in (
         by_set["unset-as"].message
     )
+    # Azure rejects the VM (BadRequest): the deployment fails, so it is an error.
+    assert by_set["unset-as"].severity.name == "ERROR"
+    assert "so their deployment fails" in by_set["unset-as"].message
     assert [op.to_json() for op in by_set["unset-as"].fixes[0].patch] == [
         {"op": "add", "path": "/sku", "value": {"name": "Aligned"}}
     ]

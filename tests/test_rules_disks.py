@@ -72,13 +72,24 @@ def test_mc211_vm_and_scale_set_with_ephemeral_os_disk_fire() -> None:
     by_name = {f.resource.name: f for f in findings}
     assert sorted(by_name) == ["web-vm", "web-vmss"]
     vm_finding, vmss_finding = by_name["web-vm"], by_name["web-vmss"]
-    assert "temp (resource) disk" in vm_finding.message and "re-created from the image" in vm_finding.message
-    assert "NVMe" in vmss_finding.message and "instances' OS disks" in vmss_finding.message
+    assert "temp (resource) disk" in vm_finding.message
+    # what survives what (Microsoft's ephemeral OS disk docs)
+    assert "live migration keeps it" in vm_finding.message
+    assert "service healing" in vm_finding.message and "reimage" in vm_finding.message
+    assert "cannot be stop-deallocated" in vm_finding.message
+    assert "NVMe" in vmss_finding.message and "its instances' OS disk" in vmss_finding.message
+    assert (vm_finding.severity.name, vmss_finding.severity.name) == ("WARNING", "INFO")
     managed, suppress = vm_finding.fixes
     assert [op.to_json() for op in managed.patch] == [
         {"op": "remove", "path": "/storageProfile/osDisk/diffDiskSettings"}
     ]
     assert managed.replacement is True
+    # azure-native does not replace on diffDiskSettings: the snippet asks Pulumi to
+    assert (
+        "replace_on_changes=['storageProfile.osDisk.diffDiskSettings'], delete_before_replace=True"
+        in managed.snippet
+    )
+    assert "'virtualMachineProfile.storageProfile.osDisk.diffDiskSettings'" in vmss_finding.fixes[0].snippet
     assert [op.path for op in vmss_finding.fixes[0].patch] == [
         "/virtualMachineProfile/storageProfile/osDisk/diffDiskSettings"
     ]

@@ -282,29 +282,38 @@ def _with_public_ip(s: StackBuilder, name: str, pip_inputs: dict[str, Any], subn
 
 
 @pytest.mark.parametrize(
-    ("pip_inputs", "fires", "why"),
+    ("pip_inputs", "severity", "why"),
     [
-        ({"publicIPAllocationMethod": "Dynamic", "sku": {"name": "Basic"}}, True, "'Dynamic'"),
-        ({"sku": {"name": "Basic"}}, True, "the Basic SKU allocates Dynamic"),
-        ({}, True, "sku are not set"),
-        ({"sku": {"name": "Standard"}}, False, ""),
-        ({"publicIPAllocationMethod": "Static", "sku": {"name": "Basic"}}, False, ""),
-        ({"publicIPAllocationMethod": "Static", "sku": {"name": "Standard", "tier": "Regional"}}, False, ""),
+        ({"publicIPAllocationMethod": "Dynamic", "sku": {"name": "Basic"}}, "error", "Basic SKU"),
+        ({"sku": {"name": "Basic"}}, "error", "retired on 2025-09-30"),
+        # Basic was retired whatever the allocation: Static does not make it pass any more.
+        ({"publicIPAllocationMethod": "Static", "sku": {"name": "Basic"}}, "error", "Basic SKU"),
+        ({}, "error", "can only be a Basic, dynamic IP"),
+        ({"publicIPAllocationMethod": "Dynamic"}, "error", "can only be a Basic, dynamic IP"),
+        ({"publicIPAllocationMethod": "Static"}, "warning", "say Standard explicitly"),
+        ({"sku": {"name": "Standard"}}, None, ""),
+        ({"publicIPAllocationMethod": "Static", "sku": {"name": "Standard", "tier": "Regional"}}, None, ""),
     ],
 )
-def test_mc202_allocation_and_sku(pip_inputs: dict[str, Any], fires: bool, why: str) -> None:
+def test_mc202_sku_and_allocation(pip_inputs: dict[str, Any], severity: str | None, why: str) -> None:
     s = StackBuilder()
     _with_public_ip(s, "web", pip_inputs)
     findings = only(scan(s)[0], "MC202")
-    assert bool(findings) is fires
-    if fires:
+    assert bool(findings) is (severity is not None)
+    if severity is not None:
         (finding,) = findings
+        assert str(finding.severity) == severity
         assert finding.resource.name == "web-pip"
         assert "VM 'web-vm'" in finding.message and "NIC 'web-nic'" in finding.message
         assert why in finding.message
-        (fix,) = finding.fixes
-        assert fix.replacement is True
-        assert "address changes once" in fix.title
+        in_code = finding.fixes[0]
+        assert in_code.replacement is True and "new address" in in_code.title
+        # The second fix keeps the address: Microsoft's out-of-band upgrade, no code patch.
+        keep = finding.fixes[1]
+        assert keep.replacement is False and keep.patch == ()
+        assert "az network public-ip update -g rg -n web-pip --sku Standard" in keep.snippet
+        assert "public_ip_allocation_method='Static'" in keep.snippet
+        assert "pulumi refresh" in keep.snippet
 
 
 def test_mc202_unknown_sku_or_method_is_skipped() -> None:
@@ -476,7 +485,9 @@ def test_snippets_of_mc2xx_run_under_pulumi_mocks() -> None:
                 else:
                     assert address in [op.value for op in fix.patch]
             if res["type"] == PIP:
-                assert res["inputs"]["sku"] == {"name": "Standard"}
+                # Step 1 of the keep-the-address path changes only the allocation method.
+                if fix.patch:
+                    assert res["inputs"]["sku"] == {"name": "Standard"}
                 assert res["inputs"]["publicIPAllocationMethod"] == "Static"
     registered = {r["type"] for result in results for r in result["resources"]}
     assert registered == {NIC, PIP, VM, VMSS}  # VM, VMSS: MC211's suppression example
@@ -491,3 +502,35 @@ def _preview_stack_nic(s: StackBuilder) -> Ref:
         deps={"ipConfigurations": [sub]},
         id=None,
     )
+
+
+def test_mc201_snippet_keeps_the_configs_public_ip_pools_and_the_nics_other_arguments() -> None:
+    s = StackBuilder()
+    subnet = network(s)[1]
+    pip = s.add(PIP, "web-pip", {"resourceGroupName": "rg", "sku": {"name": "Standard"},
+                                 "publicIPAllocationMethod": "Static"})
+    pool = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb/backendAddressPools/be"
+    nic_ref = nic(s, "web-nic", subnet, deps=[pip], publicIPAddress={"id": pip.id},
+                  loadBalancerBackendAddressPools=[{"id": pool}])
+    s.records[-1]["inputs"]["tags"] = {"team": "web"}
+    s.records[-1]["inputs"]["dnsSettings"] = {"dnsServers": ["10.0.0.4"]}
+    vm(s, "web-vm", nic_ref)
+    (finding,) = only(scan(s)[0], "MC201")
+    snippet = finding.fixes[0].snippet
+    compile(snippet, "<mc201>", "exec")
+    assert f"public_ip_address={{'id': {pip.id!r}}}" in snippet
+    assert f"load_balancer_backend_address_pools=[{{'id': {pool!r}}}]" in snippet
+    assert "tags={'team': 'web'}" in snippet and "dns_settings={'dns_servers': ['10.0.0.4']}" in snippet
+    assert "verify it is unused; on an existing VM use its current address" in finding.fixes[0].title
+
+
+def test_mc201_fix_uses_the_address_the_nic_has_now() -> None:
+    s = StackBuilder()
+    subnet = network(s)[1]
+    nic_ref = nic(s, "web-nic", subnet)
+    s.records[-1]["outputs"] = {"ipConfigurations": [{"name": "ipconfig1", "privateIPAddress": "10.0.1.7"}]}
+    vm(s, "web-vm", nic_ref)
+    (finding,) = only(scan(s)[0], "MC201")
+    (fix,) = finding.fixes
+    assert [op.value for op in fix.patch] == ["Static", "10.0.1.7"]
+    assert "changes nothing live" in fix.title

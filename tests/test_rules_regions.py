@@ -113,52 +113,63 @@ def test_mc301_one_way_pair_counts_from_its_own_side_only() -> None:
     assert scan(east, west3)[0] == []
 
 
-def test_mc301_region_without_pair_wants_two_zones() -> None:
+def test_mc301_region_without_pair_never_fires() -> None:
+    # Zone-only by design: MC301 needs a region that has a pair (MC101 judges the zones).
     italy = stack("prod", "italynorth")
     vm(italy, "api-1", tags={"workload": "api"}, zones=["1"])
     vm(italy, "api-2", tags={"workload": "api"}, zones=["1"])
-    (finding,) = scan(italy)[0]
-    assert finding.resource.name == "api-1"  # no set: the first VM by name
-    assert "italynorth" in finding.message and "a region with no pair" in finding.message
-    assert "all in zone 1" in finding.message
-    (fix,) = finding.fixes
-    assert "zones" in fix.title and fix.new_resources
-    compile(fix.snippet, "<mc301>", "exec")
-
-
-def test_mc301_region_without_pair_spread_over_zones_is_fine() -> None:
-    italy = stack("prod", "italynorth")
-    vm(italy, "api-1", tags={"workload": "api"}, zones=["1"])
-    vm(italy, "api-2", tags={"workload": "api"}, zones=["2"])
     assert scan(italy) == ([], [])
-
-
-def test_mc301_region_without_pair_and_regional_scale_set_gets_a_zone_patch() -> None:
     poland = stack("prod", "polandcentral")
     poland.add(VMSS, "api-vmss", {"resourceGroupName": "rg", "sku": {"capacity": 3}})
-    (finding,) = scan(poland)[0]
-    assert "not zonal" in finding.message
-    (fix,) = finding.fixes
-    assert [op.to_json() for op in fix.patch] == [
-        {"op": "add", "path": "/zones", "value": ["1", "2", "3"]}
-    ]
-    assert fix.replacement and not fix.new_resources
+    assert scan(poland) == ([], [])
 
 
-def test_mc301_unknown_zones_in_a_region_without_pair_is_skipped() -> None:
-    italy = stack("prod", "italynorth")
-    vm(italy, "api-1", tags={"workload": "api"}, zones=["1"])
-    vm(italy, "api-2", tags={"workload": "api"}, zones="04da6b54-80e4-46f7-96ec-b56ff0331ba9")
-    findings, skipped = scan(italy)
+def test_mc301_is_a_warning_and_info_once_the_workload_spans_two_zones() -> None:
+    east = stack("prod", "eastus")
+    vm(east, "api-1", tags={"workload": "api"}, zones=["1"])
+    vm(east, "api-2", tags={"workload": "api"}, zones=["1"])
+    (finding,) = scan(east)[0]
+    assert finding.severity.name == "WARNING"
+    spread = stack("prod", "eastus")
+    vm(spread, "api-1", tags={"workload": "api"}, zones=["1"])
+    vm(spread, "api-2", tags={"workload": "api"}, zones=["2"])
+    (finding,) = scan(spread)[0]
+    assert finding.severity.name == "INFO"
+    assert "span zones 1, 2 of eastus" in finding.message
+
+
+def test_mc301_unknown_zones_keep_the_warning() -> None:
+    east = stack("prod", "eastus")
+    vm(east, "api-1", tags={"workload": "api"}, zones=["1"])
+    vm(east, "api-2", tags={"workload": "api"}, zones="04da6b54-80e4-46f7-96ec-b56ff0331ba9")
+    (finding,) = scan(east)[0]
+    assert finding.severity.name == "WARNING"
+
+
+def test_mc301_restricted_pair_puts_zones_first() -> None:
+    france = stack("prod-francecentral", "francecentral")
+    vm(france, "api-1", tags={"workload": "api"})
+    vm(france, "api-2", tags={"workload": "api"})
+    (finding,) = scan(france)[0]
+    zones, standby = finding.fixes
+    assert "francesouth, its pair, is a restricted-access region" in zones.title
+    assert "zones of francecentral" in zones.title
+    assert "francesouth is a restricted-access region" in standby.snippet
+
+
+def test_mc301_unconfirmed_region_is_skipped_with_the_reason() -> None:
+    jio = stack("prod", "jioindiawest")
+    web_set(jio)
+    findings, skipped = scan(jio)
     assert findings == []
-    assert [(s.rule_id, s.resource.name) for s in skipped] == [("MC301", "api-1")]
+    assert "not in Microsoft's region list" in skipped[0].reason
 
 
 def test_mc301_restricted_and_sovereign_pairs_carry_their_caveats() -> None:
     france = stack("prod-francecentral", "francecentral")
     web_set(france)
     (finding,) = scan(france)[0]
-    assert "francesouth is a restricted-access region" in finding.fixes[0].snippet
+    assert "francesouth is a restricted-access region" in finding.fixes[-1].snippet
     gov = stack("gov", "usgovvirginia")
     web_set(gov)
     (finding,) = scan(gov)[0]
@@ -195,7 +206,7 @@ def test_mc302_two_unpaired_regions_fire_once_with_the_move_to_the_pair() -> Non
     findings, _ = scan(east, weu)
     assert where(findings) == [("MC302", "prod-eastus", "web-as")]
     (finding,) = findings
-    assert finding.severity.name == "ERROR"
+    assert finding.severity.name == "WARNING"  # never stricter than MC301
     assert (
         "runs in 2 regions, eastus (3 VMs in stack prod-eastus) and westeurope (2 VMs in stack "
         "prod-weu), and they are not a region pair" in finding.message
@@ -223,13 +234,31 @@ def test_mc302_paired_regions_among_three_are_enough() -> None:
     assert scan(*stacks)[0] == []
 
 
-def test_mc302_only_unpaired_regions_advise_a_region_pair() -> None:
-    italy, poland = stack("it", "italynorth"), stack("pl", "polandcentral")
+def test_mc302_a_region_without_pair_never_makes_it_fire() -> None:
+    italy, poland, east = stack("it", "italynorth"), stack("pl", "polandcentral"), stack("e", "eastus")
     vm(italy, "a", tags={"workload": "shop"})
     vm(poland, "b", tags={"workload": "shop"})
-    (finding,) = scan(italy, poland)[0]
-    assert finding.rule_id == "MC302"
-    assert "has a region pair" in finding.fixes[0].title
+    assert scan(italy, poland)[0] == []
+    vm(east, "c", tags={"workload": "shop"})
+    assert by_rule(scan(italy, east)[0], "MC302") == []
+
+
+def test_mc302_info_when_each_region_spans_two_zones() -> None:
+    east, weu = stack("e", "eastus"), stack("w", "westeurope")
+    for s, zone_pairs in ((east, ("1", "2")), (weu, ("1", "3"))):
+        for i, zone in enumerate(zone_pairs):
+            vm(s, f"shop-{s.stack}-{i}", tags={"workload": "shop"}, zones=[zone])
+    (finding,) = scan(east, weu)[0]
+    assert finding.severity.name == "INFO"
+    # one region not spread: the warning stays
+    vm(weu, "shop-w-9", tags={"workload": "shop"})
+    weu.records[-1]["inputs"]["zones"] = None
+    east2, weu2 = stack("e", "eastus"), stack("w", "westeurope")
+    vm(east2, "shop-e-0", tags={"workload": "shop"}, zones=["1"])
+    vm(east2, "shop-e-1", tags={"workload": "shop"}, zones=["2"])
+    vm(weu2, "shop-w-0", tags={"workload": "shop"}, zones=["1"])
+    (finding,) = scan(east2, weu2)[0]
+    assert finding.severity.name == "WARNING"
 
 
 def test_mc302_one_stack_with_explicit_providers_repoints_the_secondary_provider() -> None:
@@ -326,12 +355,3 @@ def test_mc301_availability_set_without_location_does_not_hide_its_vms_region() 
     assert where(findings) == [("MC301", "prod", "web-as")] and skipped == []
     assert "runs only in eastus (2 VMs in stack prod)" in findings[0].message
 
-
-def test_mc302_primary_without_pair_moves_the_others_to_a_paired_regions_pair() -> None:
-    italy, east = stack("it", "italynorth"), stack("e", "eastus")
-    vm(italy, "a-1", tags={"workload": "shop"})
-    vm(italy, "a-2", tags={"workload": "shop"})
-    vm(east, "b-1", tags={"workload": "shop"})
-    (finding,) = scan(italy, east)[0]
-    assert finding.message.index("italynorth (2 VMs") < finding.message.index("eastus (1 VM")
-    assert finding.fixes[0].title.startswith("Move italynorth to westus, the pair of eastus")

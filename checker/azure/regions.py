@@ -1,4 +1,5 @@
-"""Azure region pairs: which region Azure never maintains at the same time as another.
+"""Azure region facts: which region Azure never maintains at the same time as another (pairs),
+which regions have availability zones, which need access on request.
 
 The facts live in ``region_pairs.json`` (validated by ``schemas/region-pairs.schema.json`` in the
 tests), with their source and the date they were retrieved. Location names are canonical
@@ -34,6 +35,9 @@ class RegionPairs:
     restricted: frozenset[str]
     uncertain: frozenset[str]  # sovereign-cloud regions: older documentation
     uncertain_note: str
+    zones: Mapping[str, int]  # public regions: 3 with zones, 0 without; others not known
+    unconfirmed: frozenset[str]  # exist, but their pair and zones are not listed
+    unconfirmed_note: str
 
     def pair_of(self, region: str) -> str | None:
         """The region's own pair (westus3 -> eastus), or None (no pair, or not in the table)."""
@@ -56,6 +60,18 @@ class RegionPairs:
     def is_restricted(self, region: str) -> bool:
         """Restricted-access regions: customers get access on request."""
         return normalize_location(region) in self.restricted
+
+    def zone_count(self, region: str) -> int | None:
+        """How many availability zones the region has (0: none), None when not known."""
+        return self.zones.get(normalize_location(region))
+
+    def has_zones(self, region: str) -> bool:
+        """True only where the data says the region has availability zones."""
+        return bool(self.zone_count(region))
+
+    def is_unconfirmed(self, region: str) -> bool:
+        """Regions that exist but whose pair Microsoft's region list does not give (Jio)."""
+        return normalize_location(region) in self.unconfirmed
 
     def is_certain(self, region: str) -> bool:
         """False for sovereign-cloud regions, whose pairs come from older documentation."""
@@ -83,9 +99,12 @@ def parse(data: Mapping[str, Any]) -> RegionPairs:
         url=data.get("url", ""),
         partners=MappingProxyType({**partners, **uncertain}),
         unpaired=frozenset(data["unpaired"]),
-        restricted=frozenset(data["restricted"]),
+        restricted=frozenset(data["restricted"]) | frozenset(sovereign.get("restricted", ())),
         uncertain=frozenset(uncertain),
         uncertain_note=sovereign["note"],
+        zones=MappingProxyType(dict(data["zones"])),
+        unconfirmed=frozenset(data["unconfirmed"]["regions"]),
+        unconfirmed_note=data["unconfirmed"]["note"],
     )
 
 

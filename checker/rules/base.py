@@ -63,11 +63,15 @@ class Rule:
         message: str,
         fixes: Iterable[Fix],
         evidence: str | None = None,
+        severity: Severity | None = None,
     ) -> Finding:
+        """A finding at the rule's severity, or at ``severity`` where the catalog gives this
+        case its own (MC101 on a Spot VM is info); a configured severity overrides both."""
         fixes = tuple(fixes)
         if not fixes:
             raise ValueError(f"{self.id}: every finding needs a fix")
-        return Finding(self.id, self.slug, self.severity, message, resource, fixes, evidence)
+        level = self.severity if severity is None else severity
+        return Finding(self.id, self.slug, level, message, resource, fixes, evidence)
 
     def skipped(self, resource: Resource, reason: str) -> Skipped:
         return Skipped(self.id, resource, reason)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from checker.azure import types as t
+from checker.azure.regions import region_pairs
 from checker.inventory import Inventory, Resource
 from checker.model import Finding, Fix, PatchOp, RuleOptions, Severity, Skipped
 from checker.rules.base import Rule, RuleDoc
@@ -151,6 +152,25 @@ def _fixes(vm: Resource, location: object) -> tuple[Fix, ...]:
     )
 
 
+def _spot(vm: Resource) -> bool:
+    """Spot (and the older low-priority) VMs: Azure may evict them at any time anyway."""
+    priority = vm.get("priority")
+    return isinstance(priority, str) and priority.lower() in ("spot", "low")
+
+
+def _served_from_pair(inv: Inventory, vm: Resource, vms: tuple[Resource, ...]) -> str | None:
+    """The paired region where other VMs of the workload run, if any."""
+    region = inv.location(vm)
+    if not isinstance(region, str):
+        return None
+    pairs = region_pairs()
+    for other in vms:
+        where = inv.location(other)
+        if other is not vm and isinstance(where, str) and pairs.are_paired(region, where):
+            return where
+    return None
+
+
 def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
     placements: dict[str, Any] = {}  # per workload: its VMs' placements are read once
     for vm in inv.of_kind(t.VM):
@@ -196,7 +216,19 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
                 f"and not spread over zones, so planned maintenance that reboots its host takes "
                 f"{where} down"
             )
-        yield RULE.finding(vm, case, _fixes(vm, inv.location(vm)))
+        pair = _served_from_pair(inv, vm, workload.vms)
+        if pair is not None:
+            case += (
+                f". The VM goes down, but {where} is also served from {pair}, the paired region, "
+                f"which Azure does not maintain at the same time"
+            )
+        severity = None
+        if _spot(vm):
+            severity = Severity.INFO
+            case += (
+                ". It is a Spot VM, which Azure can evict at any time anyway: info"
+            )
+        yield RULE.finding(vm, case, _fixes(vm, inv.location(vm)), severity=severity)
 
 
 RULE = Rule(

@@ -18,11 +18,12 @@ DOC = RuleDoc(
         "while a member VM uses managed disks: an OS disk with `managedDisk`, or without `vhd`."
     ),
     why=(
-        "Only an Aligned set places each VM's managed disks in storage fault domains aligned with "
-        "the VM's compute fault domain. In a Classic set the disks of VMs in different fault "
-        "domains can share one storage scale unit, so storage maintenance or a storage failure "
-        "can reach VMs the set was meant to keep apart; Azure requires Aligned for managed-disk "
-        "VMs in a set."
+        "Azure refuses it: adding a VM with managed disks to a non-managed (Classic) availability "
+        "set fails with `BadRequest` (\"Addition of a VM with managed disks to non-managed "
+        "Availability Set ... is not supported\"), so the deployment of the VM fails. Only an "
+        "Aligned set takes managed-disk VMs, and it places each VM's managed disks in storage "
+        "fault domains aligned with the VM's compute fault domain, so storage maintenance or a "
+        "storage failure does not reach VMs the set keeps apart."
     ),
     example=(
         "web_as = azure_native.compute.AvailabilitySet(\n"
@@ -96,8 +97,9 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
         shown = sku if isinstance(sku, str) else "Classic (unset)"
         message = (
             f"availability set {group.name!r} is {shown}, not Aligned, but {len(managed)} of its "
-            f"VMs use managed disks ({names}): their disks are not kept in separate storage "
-            f"fault domains, so storage maintenance can reach VMs the set keeps apart"
+            f"VMs use managed disks ({names}): Azure rejects a VM with managed disks in a "
+            f"non-managed set (BadRequest: 'Addition of a VM with managed disks to non-managed "
+            f"Availability Set ... is not supported'), so their deployment fails"
         )
         yield RULE.finding(group, message, [_fix(group, inv)])
 
@@ -105,7 +107,7 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
 RULE = Rule(
     id="MC105",
     slug="availability-set-not-aligned",
-    severity=Severity.WARNING,
+    severity=Severity.ERROR,
     title="Availability set not Aligned although its VMs use managed disks",
     doc=DOC,
     check=check,

@@ -21,11 +21,13 @@ DOC = RuleDoc(
         "set instances are not judged: their addresses are per instance by design."
     ),
     why=(
-        "When planned maintenance (or a redeploy you start to get ahead of it) moves a VM to an "
-        "updated host, Azure's documentation says that \"dynamic IP addresses associated with "
-        'virtual network interface are updated". A VM that others reach by its private address '
-        "- through DNS A records, connection strings, firewall or NSG rules, load balancer-less "
-        "clusters - can come back with a different one and be unreachable."
+        "Azure's redeploy documentation (the seed of planned-maintenance advice) says that after "
+        "a redeploy \"the dynamic IP addresses associated with virtual network interface are "
+        "updated\"; its IP addressing documentation says a dynamic private address is released "
+        "only when the NIC is deleted, moved to another subnet or switched to static with "
+        "another address. Either way a VM that others reach by its private address - through "
+        "DNS A records, connection strings, firewall or NSG rules, load balancer-less clusters - "
+        "should not depend on which reading holds: a static address is the documented guarantee."
     ),
     example=(
         "nic = azure_native.network.NetworkInterface(\n"
@@ -49,7 +51,12 @@ DOC = RuleDoc(
     ),
 )
 
-_DOCS_QUOTE = "a redeploy to another host during planned maintenance can change it"
+_DOCS_QUOTE = (
+    "Azure's redeploy documentation says a redeploy (self-service maintenance) updates the "
+    "dynamic IP addresses of the NIC, while its IP addressing documentation says a dynamic "
+    "private address is kept until the NIC is deleted or moved to another subnet; a static "
+    "address removes the doubt for everything that reaches this VM by address"
+)
 
 
 def _method_text(method: Any) -> str:
@@ -67,7 +74,10 @@ def _proposal(cfg: net.IpConfig, pool: net.AddressPool) -> tuple[str | None, str
     """(address, how it was chosen) for the static address the fix sets."""
     current = cfg.props.get("privateIPAddress")
     if isinstance(current, str) and current:
-        return current, f"its current address {current}, so nothing changes for clients"
+        return current, (
+            f"its current address {current}: switching to Static with the address it has "
+            f"changes nothing live"
+        )
     subnet = cfg.subnet
     if not isinstance(subnet, net.Subnet):
         return None, "a free address of its subnet (the subnet's prefix is not known)"
@@ -76,33 +86,51 @@ def _proposal(cfg: net.IpConfig, pool: net.AddressPool) -> tuple[str | None, str
         return None, f"a free address of subnet {subnet.name!r} (none left to propose)"
     prefixes = ", ".join(subnet.prefixes)
     return address, (
-        f"{address} from subnet {subnet.name!r} ({prefixes}); Azure reserves the first four "
-        f"and the last address; verify it is unused"
+        f"{address} from subnet {subnet.name!r} ({prefixes}): verify it is unused; on an "
+        f"existing VM use its current address (`az network nic show`), or the live IP changes"
     )
 
 
-def _nic_fix(cfg: net.IpConfig, address: str | None, how: str) -> Fix:
+# Keys of an ip configuration the fix writes itself.
+_WRITTEN = ("name", "subnet", "privateIPAllocationMethod", "privateIPAddress")
+
+
+def _config_code(cfg: net.IpConfig, value: str, indent: str) -> str:
+    """The ip configuration with a static address, keeping its other arguments (public IP,
+    load balancer pools, ...) and naming the ones not known offline."""
+    given = net.at_pointer(cfg.owner.inputs, cfg.pointer)
+    others = [(k, v) for k, v in given.items() if k not in _WRITTEN] if isinstance(given, Mapping) else []
+    lines = [
+        "azure_native.network.NetworkInterfaceIPConfigurationArgs(",
+        f"    name={cfg.name!r},",
+        f"    subnet=azure_native.network.SubnetArgs(id={net.config_subnet_id(cfg)}),",
+        '    private_ip_allocation_method="Static",',
+        f"    private_ip_address={value!r},  # verify it is unused",
+        *(f"    {s.kwarg(k, v)}," for k, v in others if s.fully_known(v)),
+    ]
+    unknown = [s.snake(k) for k, v in others if not s.fully_known(v)]
+    if unknown:
+        lines.append(f"    # keep {', '.join(unknown)} as in your program")
+    lines.append(")")
+    return ("\n" + indent).join(lines)
+
+
+def _nic_fix(cfg: net.IpConfig, inv: Inventory, address: str | None, how: str) -> Fix:
     nic = cfg.owner
     value = address or "<free address in the subnet>"
-    subnet_ref = net.config_subnet_id(cfg)
-    snippet = "\n".join(
-        [
-            s.IMPORT,
-            f"# Only ip configuration {cfg.name!r} changes; keep the NIC's other arguments.",
-            s.call(
-                "network.NetworkInterface",
-                nic.name,
-                s.resource_group_arg(nic),
-                "ip_configurations=[\n"
-                "        azure_native.network.NetworkInterfaceIPConfigurationArgs(\n"
-                f"            name={cfg.name!r},\n"
-                f"            subnet=azure_native.network.SubnetArgs(id={subnet_ref}),\n"
-                '            private_ip_allocation_method="Static",\n'
-                f"            private_ip_address={value!r},  # verify it is unused\n"
-                "        ),\n"
-                "    ]",
-            ),
-        ]
+    index = int(cfg.pointer.rsplit("/", 1)[1])
+    configs = nic.inputs.get("ipConfigurations")
+    count = len(configs) if isinstance(configs, list) else index + 1
+    items = []
+    for i in range(count):
+        if i == index:
+            items.append("        " + _config_code(cfg, value, "        ") + ",")
+        else:
+            items.append(f"        # ip configuration {i}: as in your program")
+    code = "[\n" + "\n".join(items) + "\n    ]"
+    snippet = s.rewrite(
+        nic, "network.NetworkInterface", inv.location(nic), {}, code={"ipConfigurations": code},
+        header=f"# Only ip configuration {cfg.name!r} changes (in place); every other argument stays.",
     )
     return Fix(
         title=f"Make the private IP static: {how}",
@@ -184,16 +212,16 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
             message = (
                 f"VM {cfg.vm.name!r} declares NIC {cfg.nic_label!r} inline; its ip configuration "
                 f"{cfg.name!r} gets a dynamic private IP (inline NIC configurations cannot be "
-                f"static): {_DOCS_QUOTE}"
+                f"static). {_DOCS_QUOTE}"
             )
             fixes = (_inline_fix(cfg, address),)
         else:
             message = (
                 f"NIC {cfg.owner.name!r} of VM {cfg.vm.name!r}: ip configuration {cfg.name!r} "
-                f"gets a dynamic private IP ({_method_text(method)}): {_DOCS_QUOTE}, breaking "
-                f"DNS records, firewall rules and clients that use the address"
+                f"gets a dynamic private IP ({_method_text(method)}). {_DOCS_QUOTE} (DNS "
+                f"records, firewall and NSG rules, connection strings)"
             )
-            fixes = (_nic_fix(cfg, address, how),)
+            fixes = (_nic_fix(cfg, inv, address, how),)
         yield RULE.finding(cfg.owner, message, fixes)
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from checker.inventory import Inventory, Resource
+from checker.inventory import Inventory, Resource, name_or_logical
 from checker.model import Finding, Fix, PatchOp, RuleOptions, Severity, Skipped
 from checker.rules.base import Rule, RuleDoc
 from checker.rules.support import network as net
@@ -16,15 +17,16 @@ DOC = RuleDoc(
     what=(
         "Checks the public IP addresses reached from a virtual machine's network interfaces "
         "(VM -> NIC -> ip configuration -> public IP, and public IP configurations declared "
-        "inline in the VM) for `publicIPAllocationMethod` `Dynamic`, or unset with a Basic or "
-        "unset SKU (Basic defaults to Dynamic; Standard is always Static)."
+        "inline in the VM) for the Basic SKU (any allocation), or no SKU with `Dynamic` or unset "
+        "`publicIPAllocationMethod` (only a Basic IP can be dynamic): an error. No SKU with "
+        "`Static` is a warning: say `Standard` explicitly."
     ),
     why=(
-        "A dynamic public address belongs to the VM only while it runs on its host: it is "
-        "released when the VM is deallocated, and Azure's planned-maintenance documentation says "
-        "a redeploy to an updated host updates the dynamic addresses of the VM's network "
-        "interface. DNS records, partner allow-lists and clients pinned to the old address stop "
-        "working. Basic SKU public IPs were also retired on 30 September 2025."
+        "Basic SKU public IPs were retired on 30 September 2025: they keep working but are "
+        "unsupported and have no SLA. A dynamic public address (Basic only) is released when the "
+        "VM is deallocated, and Azure's maintenance documentation says a redeploy to an updated "
+        "host updates the public dynamic addresses of the VM's network interface: DNS records, "
+        "partner allow-lists and clients pinned to the old address stop working."
     ),
     example=(
         "pip = azure_native.network.PublicIPAddress(\n"
@@ -36,33 +38,61 @@ DOC = RuleDoc(
     ),
     fix=(
         'Use `sku=PublicIPAddressSkuArgs(name="Standard")` with '
-        '`public_ip_allocation_method="Static"`. Changing the SKU recreates the public IP, so its '
-        "address changes once, at that deployment; after that it stays. Standard public IPs are "
-        "closed to inbound traffic unless a network security group allows it: check the NSG of "
-        "the NIC or subnet."
+        '`public_ip_allocation_method="Static"`. In code alone this recreates the public IP '
+        "(azure-native replaces a public IP on `sku`): it gets a new address. To keep the address, "
+        "follow Microsoft's upgrade path: set Static and `pulumi up`; detach the IP, upgrade it "
+        "out of band (`az network public-ip update --sku Standard`), re-attach it; "
+        "`pulumi refresh`; then set `sku` Standard in code. Standard IPs are closed to inbound "
+        "traffic unless a network security group allows it, have no zones when upgraded, and "
+        "the upgrade is one-way."
     ),
 )
 
-_CONSEQUENCE = (
-    "a redeploy during planned maintenance (or any deallocation) can give it a new address, "
-    "breaking DNS records and allow-lists that use it"
+RETIRED = "Basic SKU public IPs were retired on 2025-09-30 (unsupported, no SLA)"
+_DYNAMIC = (
+    "a dynamic address is released when the VM is deallocated and updated when a redeploy moves "
+    "the VM during planned maintenance, breaking DNS records and allow-lists that use it"
 )
 
 
+@dataclass(frozen=True)
+class Verdict:
+    why: str
+    severity: Severity
+
+
 def _verdict(props: Mapping[str, Any]) -> Any:
-    """Why the allocation is dynamic; None when it is static; UNKNOWN when it cannot be told."""
+    """What is wrong with the public IP's SKU and allocation (a :class:`Verdict`); None when
+    nothing is; UNKNOWN when it cannot be told."""
     method = props.get("publicIPAllocationMethod")
     sku = get_path(props, "sku.name")
-    if method is not None and not is_known(method):
-        return UNKNOWN
-    if isinstance(method, str):
-        return f"publicIPAllocationMethod is {method!r}" if method.lower() == "dynamic" else None
     if sku is not None and not is_known(sku):
         return UNKNOWN
-    if sku is None:
-        return "publicIPAllocationMethod and sku are not set, so it is a Basic, Dynamic IP"
+    dynamic = isinstance(method, str) and method.lower() == "dynamic"
     if isinstance(sku, str) and sku.lower() == "basic":
-        return "publicIPAllocationMethod is not set and the Basic SKU allocates Dynamic"
+        alloc = f"; {_DYNAMIC}" if dynamic or method is None else ""
+        return Verdict(f"it is a Basic SKU IP: {RETIRED}{alloc}", Severity.ERROR)
+    if method is not None and not is_known(method):
+        return UNKNOWN
+    if sku is None:
+        if method is None or dynamic:
+            how = "is 'Dynamic'" if dynamic else "is not set"
+            return Verdict(
+                f"it has no SKU and publicIPAllocationMethod {how}, so it can only be a Basic, "
+                f"dynamic IP: {RETIRED}; {_DYNAMIC}",
+                Severity.ERROR,
+            )
+        return Verdict(
+            "it is Static but has no SKU: older API versions default to Basic "
+            f"({RETIRED}); say Standard explicitly",
+            Severity.WARNING,
+        )
+    if dynamic:
+        return Verdict(
+            f"publicIPAllocationMethod is 'Dynamic' on a {sku} SKU IP (Standard IPs are always "
+            f"Static): {_DYNAMIC}",
+            Severity.WARNING,
+        )
     return None
 
 
@@ -84,33 +114,58 @@ def _is_standard(props: Mapping[str, Any]) -> bool:
     return isinstance(sku, str) and sku.lower() == "standard"
 
 
-_TITLE = (
-    "Use a Standard SKU public IP with Static allocation{replace}; Standard IPs are closed to "
-    "inbound traffic unless a network security group allows it"
-)
+_CHANGES = {"sku": {"name": "Standard"}, "publicIPAllocationMethod": "Static"}
 
 
-def _resource_fix(pip: Resource) -> Fix:
+def _resource_fix(pip: Resource, inv: Inventory) -> Fix:
     replace = not _is_standard(pip.props)
-    snippet = "\n".join(
-        [
-            s.IMPORT,
-            s.call(
-                "network.PublicIPAddress",
-                pip.name,
-                s.resource_group_arg(pip),
-                'sku=azure_native.network.PublicIPAddressSkuArgs(name="Standard")',
-                'public_ip_allocation_method="Static"',
-            ),
-        ]
+    note = (
+        "# azure-native already replaces a public IP whose sku changes: the IP is recreated\n"
+        "# with a new address (no replace_on_changes needed)."
+        if replace
+        else "# Only the allocation method changes: the IP is updated in place."
     )
+    snippet = s.rewrite(pip, "network.PublicIPAddress", inv.location(pip), _CHANGES, header=note)
+    title = (
+        "Use a Standard SKU public IP with Static allocation in code (the public IP is "
+        "recreated: a new address; to keep the address, see the next fix); Standard IPs are "
+        "closed to inbound traffic unless a network security group allows it"
+        if replace
+        else "Set Static allocation (Standard IPs are always Static)"
+    )
+    return Fix(title=title, patch=_patch(pip.inputs, ""), snippet=snippet, replacement=replace)
+
+
+def _keep_address_fix(pip: Resource, inv: Inventory, nic: Resource) -> Fix:
+    """Microsoft's upgrade path, which keeps the address: a procedure, not one code change."""
+    name = name_or_logical(pip)
+    group = pip.inputs.get("resourceGroupName")
+    rg = group if isinstance(group, str) else "<resource group>"
+    static = s.rewrite(
+        pip, "network.PublicIPAddress", inv.location(pip), {"publicIPAllocationMethod": "Static"},
+        header="# Step 1: only the allocation method changes (in place); pulumi up.",
+    )
+    steps = [
+        "# Step 2: detach the IP from NIC "
+        f"{nic.name!r} (remove public_ip_address from its ip configuration; pulumi up).",
+        f"# Step 3: upgrade it out of band: az network public-ip update -g {rg} -n {name} --sku Standard",
+        "# Step 4: re-attach it to the NIC (restore public_ip_address; pulumi up).",
+        "# Step 5: pulumi refresh, then set in code",
+        '#         sku=azure_native.network.PublicIPAddressSkuArgs(name="Standard"):',
+        "#         pulumi preview then shows no change.",
+        "# The upgrade is one-way; the upgraded IP has no zones; a NIC in a Basic load balancer's",
+        "# pool needs the load balancer upgraded first (MC203); the VM needs an NSG that allows",
+        "# its inbound traffic, since Standard IPs are closed by default.",
+    ]
     return Fix(
-        title=_TITLE.format(
-            replace=" (the public IP is recreated, so its address changes once)" if replace else ""
+        title=(
+            "Or keep the address (Microsoft's upgrade path): set Static and pulumi up; detach the "
+            "IP, upgrade it with `az network public-ip update --sku Standard`, re-attach it; "
+            "pulumi refresh; then set sku Standard in code"
         ),
-        patch=_patch(pip.inputs, ""),
-        snippet=snippet,
-        replacement=replace,
+        patch=(),
+        snippet=static + "\n" + "\n".join(steps) + "\n",
+        replacement=False,
     )
 
 
@@ -131,9 +186,10 @@ def _inline_fix(cfg: net.IpConfig, pointer: str, props: Mapping[str, Any]) -> Fi
         ]
     )
     return Fix(
-        title=_TITLE.format(
-            replace=" (the VM is updated in place; Azure recreates its public IP, so the address "
-            "changes once)"
+        title=(
+            "Use a Standard SKU public IP with Static allocation (the VM is updated in place; "
+            "Azure recreates the public IP it declares inline, so the address changes once); "
+            "Standard IPs are closed to inbound traffic unless a network security group allows it"
         ),
         patch=_patch(cfg.vm.inputs, pointer),
         snippet=snippet,
@@ -141,7 +197,7 @@ def _inline_fix(cfg: net.IpConfig, pointer: str, props: Mapping[str, Any]) -> Fi
     )
 
 
-def _check_config(cfg: net.IpConfig, seen: set[Resource]) -> Iterator[Finding | Skipped]:
+def _check_config(cfg: net.IpConfig, seen: set[Resource], inv: Inventory) -> Iterator[Finding | Skipped]:
     if cfg.inline:
         props = cfg.props.get("publicIPAddressConfiguration")
         if props is None:
@@ -149,16 +205,17 @@ def _check_config(cfg: net.IpConfig, seen: set[Resource]) -> Iterator[Finding | 
         if not isinstance(props, Mapping):
             yield RULE.skipped(cfg.vm, f"the public IP of {cfg.nic_label!r} is not known")
             return
-        why = _verdict(props)
-        if why is UNKNOWN:
+        verdict = _verdict(props)
+        if verdict is UNKNOWN:
             yield RULE.skipped(cfg.vm, f"the public IP allocation of {cfg.nic_label!r} is not known")
-        elif why is not None:
+        elif isinstance(verdict, Verdict):
             pointer = f"{cfg.pointer}/publicIPAddressConfiguration"
             message = (
-                f"VM {cfg.vm.name!r}: the public IP declared inline on NIC {cfg.nic_label!r} is "
-                f"allocated dynamically ({why}): {_CONSEQUENCE}"
+                f"VM {cfg.vm.name!r}: the public IP declared inline on NIC {cfg.nic_label!r} "
+                f"needs the Standard SKU and Static allocation: {verdict.why}"
             )
-            yield RULE.finding(cfg.vm, message, (_inline_fix(cfg, pointer, props),))
+            fix = _inline_fix(cfg, pointer, props)
+            yield RULE.finding(cfg.vm, message, (fix,), severity=verdict.severity)
         return
     pip = cfg.public_ip
     if pip is UNKNOWN:
@@ -169,15 +226,18 @@ def _check_config(cfg: net.IpConfig, seen: set[Resource]) -> Iterator[Finding | 
     if not isinstance(pip, Resource) or pip in seen:
         return
     seen.add(pip)
-    why = _verdict(pip.props)
-    if why is UNKNOWN:
+    verdict = _verdict(pip.props)
+    if verdict is UNKNOWN:
         yield RULE.skipped(pip, "its allocation method or SKU is not known")
-    elif why is not None:
+    elif isinstance(verdict, Verdict):
         message = (
-            f"Public IP {pip.name!r} of VM {cfg.vm.name!r} (NIC {cfg.owner.name!r}) is allocated "
-            f"dynamically ({why}): {_CONSEQUENCE}"
+            f"Public IP {pip.name!r} of VM {cfg.vm.name!r} (NIC {cfg.owner.name!r}) needs the "
+            f"Standard SKU and Static allocation: {verdict.why}"
         )
-        yield RULE.finding(pip, message, (_resource_fix(pip),))
+        fixes = [_resource_fix(pip, inv)]
+        if fixes[0].replacement:
+            fixes.append(_keep_address_fix(pip, inv, cfg.owner))
+        yield RULE.finding(pip, message, fixes, severity=verdict.severity)
 
 
 def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
@@ -186,14 +246,14 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
         if isinstance(cfg, net.Unjudged):
             yield RULE.skipped(cfg.resource, cfg.reason)
             continue
-        yield from _check_config(cfg, seen)
+        yield from _check_config(cfg, seen, inv)
 
 
 RULE = Rule(
     id="MC202",
     slug="dynamic-public-ip",
-    severity=Severity.WARNING,
-    title="VM public IP with dynamic allocation",
+    severity=Severity.ERROR,
+    title="VM public IP of the retired Basic SKU or with dynamic allocation",
     doc=DOC,
     check=check,
 )

@@ -19,11 +19,12 @@ DOC = RuleDoc(
     ),
     why=(
         "An ephemeral OS disk lives on the host's cache, temp (resource) or NVMe disk, not in "
-        "Azure Storage. It survives a reboot, but when planned maintenance (or the redeploy you "
-        "start to get ahead of it, or service healing) moves the VM to another host, the OS disk "
-        "is re-created from the image: everything written to it since provisioning - "
-        "configuration, installed packages, logs, application data - is gone. Such VMs also "
-        "cannot be stopped (deallocated) or resized in place."
+        "Azure Storage. Per Microsoft's ephemeral OS disk documentation it survives a reboot and "
+        "live migration (most planned maintenance), but a redeploy to another host (self-service "
+        "maintenance), service healing after a host failure and a reimage re-create it from the "
+        "image: everything written to it since provisioning - configuration, installed "
+        "packages, logs, application data - is gone. Such VMs cannot be stop-deallocated at "
+        "all. A warning for VMs; info for scale sets, whose instances are stateless by design."
     ),
     example=(
         "vm = azure_native.compute.VirtualMachine(\n"
@@ -76,9 +77,18 @@ def _managed_fix(res: Resource) -> Fix:
         else "ManagedDiskParametersArgs"
     )
     where = "virtual_machine_profile.storage_profile" if res.kind == t.SCALE_SET else "storage_profile"
+    call = "VirtualMachineScaleSet" if res.kind == t.SCALE_SET else "VirtualMachine"
+    replace_on = (f"{os_disk}.diffDiskSettings",)
     snippet = "\n".join(
         [
+            "import pulumi",
             s.IMPORT,
+            f"# Azure cannot change an OS disk's type in place and azure-native does not replace on it:",
+            f"# ask Pulumi to replace {res.name!r}, deleting it first (it keeps its NIC and name):",
+            f"# azure_native.compute.{call}({res.name!r}, ..., os_disk=..., "
+            f"{s.replace_opts(replace_on)})",
+            f"{var}_opts = pulumi.ResourceOptions(replace_on_changes={list(replace_on)!r}, "
+            "delete_before_replace=True)",
             f"# In {res.name!r}, {where}.os_disk becomes (no diff_disk_settings):",
             f"{var}_os_disk = azure_native.compute.{args_class}(",
             '    create_option="FromImage",',
@@ -90,7 +100,8 @@ def _managed_fix(res: Resource) -> Fix:
     return Fix(
         title=(
             "Use a managed OS disk instead of the ephemeral one; the OS disk type is fixed at "
-            "creation, so the VM is recreated"
+            "creation, so the VM is recreated (replace_on_changes + delete_before_replace): a "
+            "new VM from the image, its OS disk and temp disk contents lost once"
         ),
         patch=(PatchOp("remove", _pointer(f"{os_disk}.diffDiskSettings")),),
         snippet=snippet,
@@ -140,14 +151,19 @@ def _judge(res: Resource) -> Iterator[Finding | Skipped]:
     placement = get_path(settings, "placement")
     where = _PLACEMENTS.get(str(placement).lower(), "host-local storage")
     subject = "Scale set" if res.kind == t.SCALE_SET else "VM"
-    instances = "its instances' OS disks are" if res.kind == t.SCALE_SET else "its OS disk is"
+    instances = "its instances'" if res.kind == t.SCALE_SET else "its"
     message = (
         f"{subject} {res.name!r} uses an ephemeral OS disk (diffDiskSettings.option 'Local' on "
-        f"{where}): when planned maintenance or service healing moves it to another "
-        f"host, {instances} re-created from the image and everything written since "
-        f"provisioning is lost"
+        f"{where}): live migration keeps it, but a redeploy (self-service maintenance), "
+        f"service healing onto another host or a reimage resets {instances} "
+        f"OS disk from the image, losing everything written since provisioning; such a VM "
+        f"cannot be stop-deallocated at all"
     )
-    yield RULE.finding(res, message, (_managed_fix(res), _suppress_fix(res)))
+    severity = None
+    if res.kind == t.SCALE_SET:
+        severity = Severity.INFO
+        message += " (info: scale set instances are usually stateless by design)"
+    yield RULE.finding(res, message, (_managed_fix(res), _suppress_fix(res)), severity=severity)
 
 
 def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
@@ -158,7 +174,7 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
 RULE = Rule(
     id="MC211",
     slug="ephemeral-os-disk",
-    severity=Severity.WARNING,
+    severity=Severity.WARNING,  # info for scale sets
     title="Ephemeral (host-local) OS disk",
     doc=DOC,
     check=check,

@@ -7,28 +7,27 @@ from collections.abc import Iterator
 from checker.azure import types as t
 from checker.azure.regions import RegionPairs, region_pairs
 from checker.inventory import Inventory
-from checker.model import Finding, Fix, PatchOp, RuleOptions, Severity, Skipped
+from checker.model import Finding, Fix, RuleOptions, Severity, Skipped
 from checker.rules.base import Rule, RuleDoc
 from checker.rules.support import snippets as s
 from checker.rules.support import workload_regions as wr
-from checker.values import UNKNOWN
 
 DOC = RuleDoc(
     what=(
         "Checks workloads (VMs grouped by the workload tag, else by availability set or scale "
         "set, else by replica names such as web-0, web-1, across every stack and file of the "
-        "scan) that run in exactly one region. When that "
-        "region has a pair and no VM of the workload runs in the pair, it reports the workload "
-        "once, on its set or scale set (else on its first VM by name). In a region that has no "
-        "pair it reports the workload unless its VMs are spread over two or more availability "
-        "zones."
+        "scan) that run in exactly one region. When that region has a pair (either region listing the other counts, so "
+        "westus3 -> eastus is a pair) and no VM of the workload runs in the pair, it reports the "
+        "workload once, on its set or scale set (else on its first VM by name): a warning, info "
+        "when the workload's VMs span two or more zones of the region. A region without a pair "
+        "(zone-only by design) never makes it fire."
     ),
     why=(
         "Azure rolls planned maintenance out to one region of a pair at a time: while East US is "
         "being updated, West US is not, so a standby in the pair can take the load. A workload "
         "that lives in one region has nowhere to fail over to when maintenance, or a bad update, "
-        "affects that region. Regions without a pair (Italy North, Poland Central, ...) rely on "
-        "availability zones instead, which Azure also maintains one at a time."
+        "affects that region. Zones in the region are also maintained one at a time, which is "
+        "why a zone-spread workload gets only an info."
     ),
     example=(
         "# Pulumi.prod.yaml\n"
@@ -40,7 +39,8 @@ DOC = RuleDoc(
         "Deploy a standby of the workload in the pair: a new stack of the same project with "
         "`azure-native:location` set to the pair (for westus3, whose one-way pair is eastus: "
         "eastus), or, in programs with one explicit provider per region, a provider for the "
-        "pair. In a region without a pair, spread the VMs over two or more availability zones."
+        "pair. When the pair is a restricted-access region (francesouth, ...), spreading the VMs "
+        "over the region's zones comes first: the pair needs an access request."
     ),
 )
 
@@ -63,13 +63,14 @@ def _standby(inv: Inventory, plc: wr.Placement, region: str, pair: str, pairs: R
     )
 
 
-def _zone_fix(plc: wr.Placement, region: str) -> Fix:
+def _zone_fix(plc: wr.Placement, region: str, reason: str) -> Fix:
     res = plc.anchor
     if res.kind == t.SCALE_SET:
         return Fix(
-            title=f"Spread scale set {res.name!r} over zones 1, 2 and 3 of {region} "
-            f"(the scale set is recreated)",
-            patch=(PatchOp("add", "/zones", ["1", "2", "3"]),),
+            title=f"{reason}: spread scale set {res.name!r} over zones 1, 2 and 3 of {region} "
+            f"(Azure can add zones to an existing scale set; older API versions recreate it); "
+            f"the workload then gets an info, the pair still being the full fix",
+            patch=(),
             snippet=(
                 f"{s.IMPORT}\n# compute.VirtualMachineScaleSet({res.name!r}, ...): add\n"
                 'zones = ["1", "2", "3"]\n'
@@ -79,7 +80,7 @@ def _zone_fix(plc: wr.Placement, region: str) -> Fix:
         )
     lines = [
         s.IMPORT,
-        f"# {region} has no pair; availability zones are maintained one at a time.",
+        f"# {reason}; availability zones are maintained one at a time.",
         f"# Run the VMs of workload {plc.workload.label!r} in two or more zones, one zone each:",
         'zones_first_vm = ["1"]',
         'zones_second_vm = ["2"]',
@@ -90,8 +91,8 @@ def _zone_fix(plc: wr.Placement, region: str) -> Fix:
             "Flexible scale set with zones."
         )
     return Fix(
-        title=f"{region} has no region pair: run the workload's VMs in two or more availability "
-        f"zones (each VM is recreated in its zone)",
+        title=f"{reason}: run the workload's VMs in two or more availability zones of {region} "
+        f"(each VM is recreated in its zone)",
         patch=(),
         snippet="\n".join(lines) + "\n",
         replacement=True,
@@ -99,42 +100,48 @@ def _zone_fix(plc: wr.Placement, region: str) -> Fix:
     )
 
 
+def _spread(plc: wr.Placement, region: str) -> object:
+    """The zones the workload's VMs and scale sets use in ``region`` (a frozenset), or UNKNOWN."""
+    return wr.zones(plc.regions[region])
+
+
 def _judge(inv: Inventory, plc: wr.Placement, pairs: RegionPairs) -> Finding | Skipped | None:
     (region,) = plc.regions
     where = wr.describe(plc, region)
     name = f"Workload {plc.workload.describe()}"
     pair = pairs.pair_of(region)
-    if pair is not None:
-        uncertain = "" if pairs.is_certain(region) else f" ({pairs.uncertain_note})"
-        message = (
-            f"{name} runs only in {where}: nothing of it runs in {pair}, the pair of "
-            f"{region}{uncertain}. Azure maintains paired regions one at a time, so a standby in "
-            f"{pair} keeps serving while {region} is under planned maintenance; with one region "
-            f"there is nowhere to fail over to."
+    if pair is None:
+        if pairs.has_no_pair(region):
+            return None  # zone-only by design: MC101 judges its zones
+        if pairs.is_unconfirmed(region):
+            return RULE.skipped(plc.anchor, f"region {region!r}: {pairs.unconfirmed_note}")
+        return RULE.skipped(
+            plc.anchor,
+            f"region {region!r} is not in the region-pair data (retrieved {pairs.retrieved}); "
+            f"check its pair in Microsoft's region list",
         )
-        return RULE.finding(plc.anchor, message, (_standby(inv, plc, region, pair, pairs),))
-    if pairs.has_no_pair(region):
-        found = wr.zones((*plc.workload.vms, *plc.workload.sets))
-        if found is UNKNOWN:
-            return RULE.skipped(
-                plc.anchor, f"the availability zones of workload {plc.workload.label!r} are not known"
-            )
-        assert isinstance(found, frozenset)
-        if len(found) >= 2:
-            return None
-        spread = f"all in zone {next(iter(found))}" if found else "not zonal"
-        message = (
-            f"{name} runs only in {where}, a region with no pair, and its VMs are {spread}: "
-            f"without a paired region, availability zones are what Azure maintains one at a "
-            f"time, so the workload needs VMs in two or more zones to stay up during planned "
-            f"maintenance."
-        )
-        return RULE.finding(plc.anchor, message, (_zone_fix(plc, region),))
-    return RULE.skipped(
-        plc.anchor,
-        f"region {region!r} is not in the region-pair data (retrieved {pairs.retrieved}); "
-        f"check its pair in Microsoft's region list",
+    uncertain = "" if pairs.is_certain(region) else f" ({pairs.uncertain_note})"
+    zones = _spread(plc, region)
+    found: frozenset[str] = zones if isinstance(zones, frozenset) else frozenset()
+    spread = len(found) >= 2
+    message = (
+        f"{name} runs only in {where}: nothing of it runs in {pair}, the pair of "
+        f"{region}{uncertain}. Azure maintains paired regions one at a time, so a standby in "
+        f"{pair} keeps serving while {region} is under planned maintenance; with one region "
+        f"there is nowhere to fail over to."
     )
+    if spread:
+        listed = ", ".join(sorted(found))
+        message += (
+            f" Its VMs span zones {listed} of {region}, which Azure maintains one at a time, "
+            f"so planned maintenance alone does not take it down: info."
+        )
+    fixes = [_standby(inv, plc, region, pair, pairs)]
+    if pairs.is_restricted(pair) and not spread and pairs.has_zones(region):
+        # Never send a user to a restricted region first: zones need no access request.
+        fixes.insert(0, _zone_fix(plc, region, f"{pair}, its pair, is a restricted-access region"))
+    severity = Severity.INFO if spread else None
+    return RULE.finding(plc.anchor, message, fixes, severity=severity)
 
 
 def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:

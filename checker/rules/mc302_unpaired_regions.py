@@ -16,15 +16,16 @@ DOC = RuleDoc(
     what=(
         "Checks workloads (VMs grouped by the workload tag, else by availability set or scale "
         "set, else by replica names such as web-0, web-1, across every stack and file of the "
-        "scan) that run in two or more regions where no "
-        "two of the regions are a pair. It reports the workload once, on its set or scale set "
-        "(else on its first VM by name)."
+        "scan) that run in two or more regions that all have pairs, where no two of the regions are a pair. It reports "
+        "the workload once, on its set or scale set (else on its first VM by name): a warning "
+        "(never stricter than MC301's one region), info when the VMs span two or more zones in "
+        "each region. A region without a pair (zone-only by design) never makes it fire."
     ),
     why=(
         "Azure never runs planned maintenance in both regions of a pair at the same time, but "
         "it may maintain unrelated regions together: East US and North Europe can be updated on "
-        "the same night. A multi-region deployment whose regions are not paired can lose every "
-        "region to maintenance at once, which defeats the point of running in several."
+        "the same night. Microsoft also endorses multi-region designs without pairs; the "
+        "maintenance fact is only that such regions can be under maintenance at once."
     ),
     example=(
         "# Pulumi.prod-eastus.yaml       Pulumi.prod-weu.yaml\n"
@@ -35,20 +36,18 @@ DOC = RuleDoc(
     fix=(
         "Move the secondary deployment to the primary region's pair (the primary is the region "
         "with the most VMs): for eastus, westus. Resources are recreated in the new region. "
-        "Where the primary has no pair, the largest region that has one anchors the workload "
-        "and the other regions move to its pair."
+        "Never a restricted-access region without saying so: the fix notes the access request."
     ),
 )
 
 
-def _plan(plc: wr.Placement, pairs: RegionPairs) -> tuple[str, str, list[str]] | None:
-    """(anchor region, its pair, regions to move there), or None when no region has a pair."""
-    ordered = plc.by_size()
-    for region in ordered:
-        pair = pairs.pair_of(region)
-        if pair is not None:
-            return region, pair, [r for r in ordered if r != region]
-    return None
+def _plan(plc: wr.Placement, pairs: RegionPairs) -> tuple[str, str, list[str]]:
+    """(primary region, its pair, regions to move there): the primary is the region with the
+    most VMs and scale sets (MC302 judges only workloads whose regions all have pairs)."""
+    primary, *others = plc.by_size()
+    pair = pairs.pair_of(primary)
+    assert pair is not None
+    return primary, pair, others
 
 
 def _provider_snippet(
@@ -76,23 +75,7 @@ def _provider_snippet(
 
 def _move_fix(inv: Inventory, plc: wr.Placement, pairs: RegionPairs) -> Fix:
     res = plc.anchor
-    plan = _plan(plc, pairs)
-    if plan is None:
-        regions = ", ".join(plc.by_size())
-        return Fix(
-            title=f"None of {regions} has a region pair: move the deployments to a region pair "
-            f"(e.g. eastus and westus), or run each region's VMs across availability zones",
-            patch=(),
-            snippet=(
-                f"{s.IMPORT}\n# None of {regions} has a region pair, so Azure may maintain them together.\n"
-                "# Deploy to a region pair instead, one stack per region, e.g.:\n"
-                "#   pulumi config set azure-native:location eastus --stack <primary stack>\n"
-                "#   pulumi config set azure-native:location westus --stack <secondary stack>\n"
-            ),
-            replacement=True,
-            new_resources=True,
-        )
-    primary, pair, movers = plan
+    primary, pair, movers = _plan(plc, pairs)
     notes = wr.caveats(pairs, pair)
     stacks = sorted({st for region in movers for st in plc.stacks_in(region)})
     purpose = (
@@ -126,6 +109,8 @@ def _judge(inv: Inventory, plc: wr.Placement, pairs: RegionPairs) -> Finding | S
     regions = list(plc.regions)
     if any(pairs.are_paired(a, b) for a, b in combinations(regions, 2)):
         return None
+    if any(pairs.has_no_pair(r) for r in regions):
+        return None  # a region without a pair is zone-only by design: never fires
     strangers = [r for r in regions if not pairs.is_known(r)]
     if strangers:
         return RULE.skipped(
@@ -143,7 +128,15 @@ def _judge(inv: Inventory, plc: wr.Placement, pairs: RegionPairs) -> Finding | S
         + ("both" if len(regions) == 2 else "all of them")
         + " at the same time, so the extra region does not protect the workload against it."
     )
-    return RULE.finding(plc.anchor, message, (_move_fix(inv, plc, pairs),))
+    spreads = [wr.zones(plc.regions[r]) for r in regions]
+    spread = all(isinstance(z, frozenset) and len(z) >= 2 for z in spreads)
+    if spread:
+        message += (
+            " In each region its VMs span two or more zones, which Azure maintains one at a "
+            "time, so planned maintenance alone does not take a region's share down: info."
+        )
+    severity = Severity.INFO if spread else None
+    return RULE.finding(plc.anchor, message, (_move_fix(inv, plc, pairs),), severity=severity)
 
 
 def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
@@ -160,7 +153,7 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
 RULE = Rule(
     id="MC302",
     slug="unpaired-regions",
-    severity=Severity.ERROR,
+    severity=Severity.WARNING,
     title="Workload in several regions, none of them paired",
     doc=DOC,
     check=check,

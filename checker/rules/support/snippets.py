@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from checker.inventory import Resource
@@ -115,35 +116,80 @@ def known_kwargs(inputs: Any, skip: frozenset[str] = frozenset()) -> list[str]:
     return [kwarg(k, v) for k, v in inputs.items() if k not in left_out and fully_known(v)]
 
 
+# Inputs a snippet never spells out: scripts may hold credentials, and the user has them.
+OPAQUE = frozenset({"customData", "userData"})
+
+
 def fully_known(value: Any) -> bool:
-    if isinstance(value, dict):
-        return all(fully_known(v) for v in value.values())
+    """True when the value holds no UNKNOWN or SECRET (and no script, see ``OPAQUE``)."""
+    if isinstance(value, Mapping):
+        return all(k not in OPAQUE and fully_known(v) for k, v in value.items())
     if isinstance(value, list):
         return all(fully_known(v) for v in value)
     return is_known(value)
 
 
-def availability_set(
-    aset: Resource, location: Any, changes: dict[str, Any], replace_on: tuple[str, ...] = ()
+def replace_opts(replace_on: tuple[str, ...], delete_first: bool = True) -> str:
+    """``opts=pulumi.ResourceOptions(replace_on_changes=[...], delete_before_replace=True)``:
+    Pulumi replaces the resource when one of the camelCase engine property paths changes,
+    instead of attempting an update Azure refuses (``PropertyChangeNotAllowed``); deleting
+    first frees the NIC and disks the new VM keeps and the Azure name it reuses."""
+    props = ", ".join(repr(p) for p in replace_on)
+    after = ", delete_before_replace=True" if delete_first else ""
+    return f"opts=pulumi.ResourceOptions(replace_on_changes=[{props}]{after})"
+
+
+def rewrite(
+    res: Resource,
+    type_path: str,
+    location: Any,
+    changes: dict[str, Any],
+    *,
+    replace_on: tuple[str, ...] = (),
+    drop: frozenset[str] = frozenset(),
+    header: str = "",
+    code: Mapping[str, str] | None = None,
 ) -> str:
-    """The availability set ``aset`` written out again with ``changes`` (camelCase inputs), its
-    other known inputs kept. ``replace_on`` names changed properties Azure cannot update in
-    place: the snippet then asks Pulumi to replace the set (deleting it first, as Azure names
-    must stay unique) instead of attempting an update that Azure would reject."""
-    inputs = dict(aset.inputs)
-    inputs.pop("virtualMachines", None)  # membership is declared on the VMs
+    """``res`` written out again as ``azure_native.<type_path>(...)`` with ``changes`` (camelCase
+    inputs), its other known inputs kept and the unknown ones named in a ``# keep`` comment.
+    ``replace_on`` names changed properties Azure cannot update in place and the provider does
+    not replace on: the snippet then asks Pulumi to replace the resource (see
+    :func:`replace_opts`). ``code`` gives Python expressions for inputs (camelCase) that are
+    written as they are instead of as literals."""
+    written = dict(code or {})
+    inputs = {k: v for k, v in res.inputs.items() if k not in drop}
     inputs.update(changes)
-    args = [resource_group_arg(aset), location_arg(aset, location), *known_kwargs(inputs)]
+    for key in written:
+        inputs.setdefault(key, None)
+    args = [resource_group_arg(res), location_arg(res, location)]
+    for key, value in inputs.items():
+        if key in written:
+            args.append(f"{snake(key)}={written[key]}")
+        elif key not in ("resourceGroupName", "location") and fully_known(value):
+            args.append(kwarg(key, value))
     if replace_on:
-        props = ", ".join(repr(p) for p in replace_on)
-        args.append(f"opts=pulumi.ResourceOptions(replace_on_changes=[{props}], delete_before_replace=True)")
-    code = call("compute.AvailabilitySet", aset.name, *args)
+        args.append(replace_opts(replace_on))
+    text = call(type_path, res.name, *args)
     unknown = [
         snake(k)
         for k, v in inputs.items()
-        if not fully_known(v) and k not in ("resourceGroupName", "location")
+        if k not in written and not fully_known(v) and k not in ("resourceGroupName", "location")
     ]
     if unknown:
-        code = code[:-1] + f"    # keep {', '.join(unknown)} as in your program\n)"
-    header = ("import pulumi\n" if replace_on else "") + IMPORT
-    return f"{header}\n{code}"
+        text = text[:-1] + f"    # keep {', '.join(unknown)} as in your program\n)"
+    lines = ["import pulumi"] if replace_on else []
+    lines.append(IMPORT)
+    if header:
+        lines.append(header)
+    return "\n".join(lines) + "\n" + text
+
+
+def availability_set(
+    aset: Resource, location: Any, changes: dict[str, Any], replace_on: tuple[str, ...] = ()
+) -> str:
+    """The availability set ``aset`` written out again with ``changes``; membership is declared
+    on the VMs, so ``virtualMachines`` is left out (see :func:`rewrite`)."""
+    return rewrite(
+        aset, "compute.AvailabilitySet", location, changes,
+        replace_on=replace_on, drop=frozenset({"virtualMachines"}),
+    )
