@@ -509,7 +509,8 @@ def test_mc201_snippet_keeps_the_configs_public_ip_pools_and_the_nics_other_argu
     subnet = network(s)[1]
     pip = s.add(PIP, "web-pip", {"resourceGroupName": "rg", "sku": {"name": "Standard"},
                                  "publicIPAllocationMethod": "Static"})
-    pool = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb/backendAddressPools/be"
+    pool = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb/" \
+           "backendAddressPools/be"
     nic_ref = nic(s, "web-nic", subnet, deps=[pip], publicIPAddress={"id": pip.id},
                   loadBalancerBackendAddressPools=[{"id": pool}])
     s.records[-1]["inputs"]["tags"] = {"team": "web"}

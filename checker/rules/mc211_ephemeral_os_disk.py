@@ -83,7 +83,7 @@ def _managed_fix(res: Resource) -> Fix:
         [
             "import pulumi",
             s.IMPORT,
-            f"# Azure cannot change an OS disk's type in place and azure-native does not replace on it:",
+            "# Azure cannot change an OS disk's type in place and azure-native does not replace on it:",
             f"# ask Pulumi to replace {res.name!r}, deleting it first (it keeps its NIC and name):",
             f"# azure_native.compute.{call}({res.name!r}, ..., os_disk=..., "
             f"{s.replace_opts(replace_on)})",
