@@ -23,8 +23,38 @@ def test_regional_single_vm_fires_with_three_fixes_that_recreate() -> None:
     (finding,), _ = run(s)
     assert "is a single instance" in finding.message
     assert [fix.replacement for fix in finding.fixes] == [True, True, True]
-    assert "AvailabilitySet" in finding.fixes[0].snippet and '"Aligned"' in finding.fixes[0].snippet
-    compile(finding.fixes[0].snippet, "<snippet>", "exec")
+    # Microsoft's order: zones (eastus has them), a Flexible scale set, an availability set.
+    zones, flexible, aligned = finding.fixes
+    assert "availability zones" in zones.title and "Flexible" in flexible.title
+    assert "AvailabilitySet" in aligned.snippet and '"Aligned"' in aligned.snippet
+    # Each asks Pulumi to replace the VM (azure-native would attempt an update Azure refuses).
+    for fix, prop in ((zones, "zones"), (flexible, "virtualMachineScaleSet"), (aligned, "availabilitySet")):
+        assert f"replace_on_changes=[{prop!r}], delete_before_replace=True" in fix.snippet
+        compile(fix.snippet, "<snippet>", "exec")
+
+
+def test_no_zone_fix_in_a_region_without_zones_and_a_caveat_where_unknown() -> None:
+    s = StackBuilder()
+    s.add(VM, "west", {"resourceGroupName": "rg", "location": "westus"})
+    s.add(VM, "nowhere", {"resourceGroupName": "rg"})
+    findings, _ = run(s)
+    by_name = {f.resource.name: f for f in findings}
+    assert ["Flexible" in f.title for f in by_name["west"].fixes] == [True, False]
+    assert "only if the region has availability zones" in by_name["nowhere"].fixes[0].title
+
+
+def test_two_vms_of_a_workload_in_one_zone_move_one_to_another_zone() -> None:
+    s = StackBuilder(config={"azure-native:location": "eastus"})
+    s.add(VM, "api-a", {"resourceGroupName": "rg", "zones": ["1"], "tags": {"workload": "api"}})
+    s.add(VM, "api-b", {"resourceGroupName": "rg", "zones": ["1"], "tags": {"workload": "api"}})
+    findings, _ = run(s)
+    by_name = {f.resource.name: f for f in findings}
+    (stay,) = by_name["api-a"].fixes
+    (move,) = by_name["api-b"].fixes
+    assert stay.patch == () and "move another VM" in stay.title
+    assert [op.to_json() for op in move.patch] == [{"op": "replace", "path": "/zones", "value": ["2"]}]
+    assert move.replacement and not move.new_resources
+    assert "zones=['2']" in move.snippet and "replace_on_changes=['zones']" in move.snippet
 
 
 def test_members_of_sets_and_scale_sets_do_not_fire() -> None:
@@ -72,9 +102,8 @@ def test_fix_snippets_build_two_instances_of_the_vms_size() -> None:
     s.add(VM, "lonely", {"resourceGroupName": "rg", "hardwareProfile": {"vmSize": "Standard_E4s_v5"}})
     (finding,), _ = run(s)
     for fix in finding.fixes:
-        assert "vm_size='Standard_E4s_v5'" in fix.snippet and 'f"lonely-{i}"' in fix.snippet
+        assert "vm_size='Standard_E4s_v5'" in fix.snippet and "'lonely-2'" in fix.snippet
         compile(fix.snippet, "<snippet>", "exec")
-    assert "zones=[zone]" in finding.fixes[2].snippet
 
 
 def test_unknown_set_or_set_outside_the_scan_is_skipped_not_judged() -> None:

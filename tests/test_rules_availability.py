@@ -122,7 +122,7 @@ def three_vms_in(s: StackBuilder, **set_inputs: Any) -> Ref:
     return group
 
 
-def test_mc103_fires_with_numbers_in_the_message_and_the_smallest_fix() -> None:
+def test_mc103_fires_with_numbers_in_the_message_and_proposes_5_when_5_suffices() -> None:
     s = stack()
     three_vms_in(s, platformUpdateDomainCount=2)
     findings, _ = run("MC103", s)
@@ -134,11 +134,24 @@ def test_mc103_fires_with_numbers_in_the_message_and_the_smallest_fix() -> None:
     )
     (fix,) = f.fixes
     assert [op.to_json() for op in fix.patch] == [
-        {"op": "replace", "path": "/platformUpdateDomainCount", "value": 3}
+        {"op": "replace", "path": "/platformUpdateDomainCount", "value": 5}
     ]
     assert fix.replacement and not fix.new_resources
-    assert "platform_update_domain_count=3" in fix.snippet
+    assert "platform_update_domain_count=5" in fix.snippet
     assert "replace_on_changes=['platformUpdateDomainCount']" in fix.snippet
+    # Recreating the set recreates every member VM: the fix names them, with their options.
+    for name in ("web-1", "web-2", "web-3"):
+        assert f"{name!r}" in fix.snippet
+    assert "replace_on_changes=['availabilitySet'], delete_before_replace=True" in fix.snippet
+
+
+def test_mc103_proposes_more_than_5_only_when_5_does_not_suffice() -> None:
+    s = stack()
+    group = aset(s, "big-as", platformUpdateDomainCount=2)
+    for i in range(10):
+        vm(s, f"big-{i}", group)
+    (f,) = run("MC103", s, options=RuleOptions(max_unavailable=0.1))[0]
+    assert f.fixes[0].patch[0].value == 10
 
 
 def test_mc103_float_counts_and_one_update_domain() -> None:
@@ -147,7 +160,7 @@ def test_mc103_float_counts_and_one_update_domain() -> None:
     (f,) = run("MC103", s)[0]
     assert "3 VMs in 1 update domain:" in f.message
     assert "all 3 VMs (100%) in web-as share update domain 0" in f.message
-    assert f.fixes[0].patch[0].value == 3
+    assert f.fixes[0].patch[0].value == 5
 
 
 @pytest.mark.parametrize(

@@ -142,6 +142,9 @@ def test_mc212_bash_custom_data_on_a_size_with_a_temp_disk() -> None:
     assert finding.evidence == "customData, line 6: mkdir … /mnt/resource/app-cache"
     (fix,) = finding.fixes
     assert fix.replacement is False and fix.new_resources is True
+    # customData cannot change after creation: changing the script recreates the VM.
+    assert "changing customData does (replace_on_changes osProfile.customData)" in fix.title
+    assert "replace_on_changes=['osProfile.customData'], delete_before_replace=True" in fix.snippet
     assert [op.to_json() for op in fix.patch] == [
         {
             "op": "add",
@@ -239,6 +242,8 @@ def test_mc212_windows_custom_script_extension_names_the_extension() -> None:
     )
     fix = finding.fixes[0]
     assert "Initialize-Disk" in fix.snippet and "F:\\" in fix.title
+    assert "extension's settings can be updated in place" in fix.snippet
+    assert "customData" not in fix.title
     compile(fix.snippet, "snippet", "exec")
 
 

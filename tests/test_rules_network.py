@@ -489,6 +489,13 @@ def test_snippets_of_mc2xx_run_under_pulumi_mocks() -> None:
                 if fix.patch:
                     assert res["inputs"]["sku"] == {"name": "Standard"}
                 assert res["inputs"]["publicIPAllocationMethod"] == "Static"
+                # azure-native already replaces a public IP on sku: no replace_on_changes.
+                assert not res["options"].get("replaceOnChanges")
+                if fix.replacement:
+                    assert "already replaces a public IP" in fix.snippet
+            if res["type"] in (VM, VMSS) and finding.rule_id == "MC211" and fix.replacement:
+                assert res["options"]["deleteBeforeReplace"] is True
+                assert res["options"]["replaceOnChanges"][0].endswith("osDisk.diffDiskSettings")
     registered = {r["type"] for result in results for r in result["resources"]}
     assert registered == {NIC, PIP, VM, VMSS}  # VM, VMSS: MC211's suppression example
 

@@ -126,10 +126,25 @@ RUNNER = textwrap.dedent(
     from pulumi.runtime.sync_await import _sync_await
 
     registered = []
+    options = {}
+
+    # The resource options a snippet passes (the mocks do not see them): replacement asked for.
+    _init = pulumi.CustomResource.__init__
+
+    def _recording_init(self, t, name, props=None, opts=None, *args, **kwargs):
+        if opts is not None:
+            options[name] = {
+                "replaceOnChanges": list(opts.replace_on_changes or []),
+                "deleteBeforeReplace": bool(opts.delete_before_replace),
+            }
+        _init(self, t, name, props, opts, *args, **kwargs)
+
+    pulumi.CustomResource.__init__ = _recording_init
 
     class Mocks(pulumi.runtime.Mocks):
         def new_resource(self, args):
-            registered.append({"type": args.typ, "name": args.name, "inputs": dict(args.inputs)})
+            registered.append({"type": args.typ, "name": args.name, "inputs": dict(args.inputs),
+                               "options": options.get(args.name, {})})
             return args.name + "-id", dict(args.inputs)
 
         def call(self, args):
@@ -149,6 +164,7 @@ RUNNER = textwrap.dedent(
     results = []
     for snippet in json.load(sys.stdin):
         registered = []
+        options.clear()
         settings.ROOT.set(None)
         pulumi.runtime.set_mocks(Mocks(), project="snippets", stack="test", preview=False)
         code = compile(snippet, "<snippet>", "exec")
@@ -194,15 +210,41 @@ def _only(result: dict[str, Any], type_token: str) -> dict[str, Any]:
 
 def test_mc101_snippets_create_two_instances_placed_apart() -> None:
     runs = _runs("MC101")
-    lonely = [r for f, _i, r in runs if f.resource.name == "lonely"]
-    assert len(lonely) == 3  # availability set, Flexible scale set, zones
+    lonely = [(f.fixes[i], r) for f, i, r in runs if f.resource.name == "lonely"]
+    assert len(lonely) == 3  # zones (eastus has them), Flexible scale set, availability set
     placements = []
-    for result in lonely:
-        vms = [r["inputs"] for r in result["resources"] if r["type"] == VM]
-        assert len(vms) == 2 and all(vm["hardwareProfile"] == {"vmSize": "Standard_D2s_v5"} for vm in vms)
-        placements.append(sorted(json.dumps(vm.get("zones") or vm.get("availabilitySet")
-                                            or vm.get("virtualMachineScaleSet")) for vm in vms))
-    assert placements[2] == ['["1"]', '["2"]']
+    for fix, result in lonely:
+        vms = [r for r in result["resources"] if r["type"] == VM]
+        assert [vm["name"] for vm in vms] == ["lonely", "lonely-2"]
+        assert all(vm["inputs"]["hardwareProfile"] == {"vmSize": "Standard_D2s_v5"} for vm in vms)
+        placed = [json.dumps(vm["inputs"].get("zones") or vm["inputs"].get("availabilitySet")
+                             or vm["inputs"].get("virtualMachineScaleSet")) for vm in vms]
+        placements.append(placed)
+        # The user's VM keeps its other arguments and is replaced, deleted first.
+        assert vms[0]["inputs"]["storageProfile"]["imageReference"] == MANAGED["imageReference"]
+        assert fix.replacement
+    assert placements[0] == ['["1"]', '["2"]']
+
+
+def test_every_replacing_fix_asks_pulumi_to_replace_where_the_provider_does_not() -> None:
+    """A fix with ``replacement: true`` on a VM or set (whose changed property azure-native
+    updates in place, which Azure refuses) registers that resource with camelCase
+    ``replace_on_changes`` and ``delete_before_replace``."""
+    checked = 0
+    for rule_id in MOCKED:
+        for finding, i, result in _runs(rule_id):
+            fix = finding.fixes[i]
+            if not fix.replacement:
+                continue
+            own = [r for r in result["resources"] if r["name"] == finding.resource.name]
+            assert own, f"{rule_id} {fix.title!r}: the snippet does not declare {finding.resource.name!r}"
+            opts = own[0]["options"]
+            assert opts.get("replaceOnChanges") and opts.get("deleteBeforeReplace"), (rule_id, fix.title)
+            changed = {op.path.strip("/").split("/")[0] for op in fix.patch}
+            assert changed <= set(opts["replaceOnChanges"]) | {"sku"}, (rule_id, fix.title, opts)
+            assert all("_" not in path for path in opts["replaceOnChanges"])  # camelCase paths
+            checked += 1
+    assert checked >= 5
 
 
 def test_mc102_snippet_creates_a_second_vm_in_the_set() -> None:
@@ -219,14 +261,18 @@ def test_mc103_snippet_recreates_the_set_with_the_computed_count() -> None:
     ((finding, i, result),) = _runs("MC103")
     fix = finding.fixes[i]
     inputs = _only(result, AS)
-    assert inputs["platformUpdateDomainCount"] == fix.patch[0].value == 3
+    assert inputs["platformUpdateDomainCount"] == fix.patch[0].value == 5
     # The set's other inputs are kept, tags with their own keys.
     assert inputs["platformFaultDomainCount"] == 1 and inputs["tags"] == {"costCenter": "42"}
     assert inputs["location"] == "eastus"
 
 
 def test_mc104_snippet_sets_two_fault_domains() -> None:
-    ((_, _, result),) = _runs("MC104")
+    # ud-as is also Classic with managed-disk VMs (MC105): one combined fix comes first.
+    (_, _, combined), (_, _, result) = _runs("MC104")
+    inputs = _only(combined, AS)
+    assert (inputs["sku"], inputs["platformFaultDomainCount"], inputs["platformUpdateDomainCount"]) == (
+        {"name": "Aligned"}, 2, 5)
     inputs = _only(result, AS)
     assert inputs["platformFaultDomainCount"] == 2
     assert inputs["platformUpdateDomainCount"] == 2  # unchanged: MC103 has its own fix

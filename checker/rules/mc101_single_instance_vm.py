@@ -58,97 +58,142 @@ def _zone_placements(inv: Inventory, vms: tuple[Resource, ...]) -> object:
     return found
 
 
-def _instances(vm: Resource, location: object, placement: str, loop: str = "i in range(2)") -> str:
-    """Two VMs built like ``vm`` (its size), placed by the ``placement`` argument."""
+def _second(vm: Resource, location: object, placement: str) -> str:
+    """A second instance built like ``vm`` (its size), placed by the ``placement`` argument."""
     size = vm.get("hardwareProfile.vmSize")
     size_arg = (
         f"hardware_profile=azure_native.compute.HardwareProfileArgs(vm_size={size!r})"
         if isinstance(size, str)
         else ""
     )
+    name = f"{vm.name}-2"
     args = [s.resource_group_arg(vm), s.location_arg(vm, location), size_arg, placement]
-    body = "".join(f"        {a},\n" for a in args if a)
     return (
-        f"# Recreate {vm.name!r} as two instances (keep its other arguments: image, NIC per\n"
-        f"# instance, OS profile):\n"
-        f"for {loop}:\n"
-        f"    azure_native.compute.VirtualMachine(\n"
-        f"        {s.fstring(vm.name + '-', 'i')},\n"
-        f"{body}"
-        f"    )"
+        "# A second instance: the same image, size and OS profile, with its own NIC:\n"
+        + s.call("compute.VirtualMachine", name, *args)
+        + "\n    # ... and the other arguments of the first, with its own network interface"
+    )
+
+
+_COST = (
+    "recreates the VM (replace_on_changes, delete_before_replace: it keeps its NIC and name): "
+    "a new VM, its temp and ephemeral disks lost"
+)
+
+
+def _moved(vm: Resource, location: object, prop: str, value: Any, new: str = "", code: str = "") -> str:
+    """The user's VM with ``prop`` set (a literal ``value``, or Python ``code``), replaced by
+    Pulumi since Azure cannot change it in place and azure-native does not replace on it."""
+    return s.rewrite(
+        vm, "compute.VirtualMachine", location, {prop: value} if not code else {},
+        replace_on=(prop,), code={prop: code} if code else None,
+        header=new + "# Azure cannot change this on an existing VM and azure-native does not replace on it:",
+    )
+
+
+def _zones_fix(vm: Resource, location: object, zone: str, other: str, known: bool) -> Fix:
+    caveat = "" if known else " (only if the region has availability zones)"
+    snippet = (
+        _moved(vm, location, "zones", [zone])
+        + "\n"
+        + _second(vm, location, f"zones=[{other!r}]")
+    )
+    return Fix(
+        title=f"Run two or more instances in different availability zones{caveat}; this VM "
+        f"goes to zone {zone}: it {_COST}",
+        patch=(PatchOp("add", "/zones", [zone]),),
+        snippet=snippet,
+        replacement=True,
+        new_resources=True,
     )
 
 
 def _fixes(vm: Resource, location: object) -> tuple[Fix, ...]:
+    """Microsoft's order: zones (where the region has them), a Flexible scale set, an
+    Aligned availability set."""
     set_name = f"{vm.name}-as"
     set_var = s.identifier(set_name)
     vmss_name = f"{vm.name}-vmss"
     vmss_var = s.identifier(vmss_name)
     rg = s.resource_group_arg(vm)
     loc = s.location_arg(vm, location)
-    availability_set = "\n".join(
-        [
-            s.IMPORT,
-            s.call(
-                "compute.AvailabilitySet",
-                set_name,
-                rg,
-                loc,
-                'sku=azure_native.compute.SkuArgs(name="Aligned")',
-                "platform_update_domain_count=5",
-                "platform_fault_domain_count=2",
-            ),
-            _instances(
-                vm,
-                location,
-                f"availability_set=azure_native.compute.SubResourceArgs(id={set_var}.id)",
-            ),
-        ]
+    new_set = s.call(
+        "compute.AvailabilitySet",
+        set_name,
+        rg,
+        loc,
+        'sku=azure_native.compute.SkuArgs(name="Aligned")',
+        "platform_update_domain_count=5",
+        "platform_fault_domain_count=2",
     )
-    scale_set = "\n".join(
-        [
-            s.IMPORT,
-            s.call(
-                "compute.VirtualMachineScaleSet",
-                vmss_name,
-                rg,
-                loc,
-                'orchestration_mode="Flexible"',
-                "platform_fault_domain_count=1",
-            ),
-            _instances(
-                vm,
-                location,
-                f"virtual_machine_scale_set=azure_native.compute.SubResourceArgs(id={vmss_var}.id)",
-            ),
-        ]
+    availability_set = (
+        _moved(vm, location, "availabilitySet", None, new_set + "\n",
+               code=f"azure_native.compute.SubResourceArgs(id={set_var}.id)")
+        + "\n"
+        + _second(vm, location, f"availability_set=azure_native.compute.SubResourceArgs(id={set_var}.id)")
     )
-    spread = _instances(vm, location, "zones=[zone]", 'i, zone in enumerate(["1", "2"])')
-    zones = "\n".join([s.IMPORT, spread])
-    return (
-        Fix(
-            title="Run two or more instances in an Aligned availability set (5 update, 2 fault "
-            "domains); the VM is recreated to join it",
-            patch=(PatchOp("add", "/availabilitySet", {"id": f"<{set_name}.id>"}),),
-            snippet=availability_set,
-            replacement=True,
-            new_resources=True,
-        ),
+    new_vmss = s.call(
+        "compute.VirtualMachineScaleSet",
+        vmss_name,
+        rg,
+        loc,
+        'orchestration_mode="Flexible"',
+        "platform_fault_domain_count=1",
+    )
+    scale_set = (
+        _moved(vm, location, "virtualMachineScaleSet", None, new_vmss + "\n",
+               code=f"azure_native.compute.SubResourceArgs(id={vmss_var}.id)")
+        + "\n"
+        + _second(
+            vm, location,
+            f"virtual_machine_scale_set=azure_native.compute.SubResourceArgs(id={vmss_var}.id)",
+        )
+    )
+    fixes = []
+    zonal = region_pairs().zone_count(location) if isinstance(location, str) else None
+    if zonal != 0:
+        fixes.append(_zones_fix(vm, location, "1", "2", zonal is not None))
+    fixes += [
         Fix(
             title="Run two or more instances in a Flexible scale set (max spreading over fault "
-            "domains); the VM is recreated to join it",
+            f"domains); joining it {_COST}",
             patch=(PatchOp("add", "/virtualMachineScaleSet", {"id": f"<{vmss_name}.id>"}),),
             snippet=scale_set,
             replacement=True,
             new_resources=True,
         ),
         Fix(
-            title="Run two or more instances in different availability zones",
-            patch=(PatchOp("add", "/zones", ["1"]),),
-            snippet=zones,
+            title="Run two or more instances in an Aligned availability set (5 update, 2 fault "
+            f"domains); joining it {_COST}",
+            patch=(PatchOp("add", "/availabilitySet", {"id": f"<{set_name}.id>"}),),
+            snippet=availability_set,
             replacement=True,
             new_resources=True,
         ),
+    ]
+    return tuple(fixes)
+
+
+def _move_fix(vm: Resource, location: object, others: list[Resource], zone: str) -> Fix:
+    """Two or more VMs of the workload in one zone: move this one to another zone; the first
+    VM by name stays (its finding goes once another VM has moved)."""
+    index = others.index(vm)
+    if index == 0:
+        return Fix(
+            title=f"Keep {vm.name!r} in zone {zone} and move another VM of the workload to "
+            f"another zone (see its finding): then the workload spans two zones",
+            patch=(),
+            snippet=f"{s.IMPORT}\n# {vm.name!r} stays in zone {zone}; move {others[1].name!r} "
+            f"(its own finding's fix).\n",
+            replacement=False,
+        )
+    target = str((int(zone) - 1 + index) % 3 + 1) if zone.isdigit() else "2"
+    return Fix(
+        title=f"Move {vm.name!r} from zone {zone} to zone {target}: the workload then spans two "
+        f"zones; moving it {_COST}",
+        patch=(PatchOp("replace", "/zones", [target]),),
+        snippet=_moved(vm, location, "zones", [target]),
+        replacement=True,
     )
 
 
@@ -193,6 +238,8 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
         if len(placed) >= 2:
             continue
         where = f"workload {workload.describe()}" if workload.basis in ("tag", "name") else "it"
+        location = inv.location(vm)
+        fixes = None
         if placed:
             ((region, zone),) = placed
             own = vm.get("zones")
@@ -204,6 +251,9 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
                 f"VMs of {where} are all in zone {zone} of {region}: maintenance can take all of "
                 f"them down together"
             )
+            zonal = sorted((v for v in workload.vms if v.get("zones")), key=lambda v: (v.name, v.urn))
+            if len(zonal) >= 2 and vm in zonal:
+                fixes = (_move_fix(vm, location, zonal, zone),)
         elif len(workload.names) > 1:
             case = (
                 f"VM {vm.name!r} is not in an availability set or scale set and no VM of {where} "
@@ -228,7 +278,7 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
             case += (
                 ". It is a Spot VM, which Azure can evict at any time anyway: info"
             )
-        yield RULE.finding(vm, case, _fixes(vm, inv.location(vm)), severity=severity)
+        yield RULE.finding(vm, case, fixes or _fixes(vm, location), severity=severity)
 
 
 RULE = Rule(

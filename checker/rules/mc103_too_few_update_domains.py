@@ -73,9 +73,11 @@ def smallest_domains(vms: int, limit: Fraction) -> int | None:
 
 
 def remedy(vms: int, limit: Fraction) -> Remedy:
-    """The smallest update domain count that meets ``limit`` for ``vms`` VMs; when none up
-    to 20 does, the fewest more VMs with which some count can. Below 1/20 nothing can: 20
-    domains and a multiple of 20 VMs come closest."""
+    """5 update domains (Azure's usual default) when 5 meets ``limit`` for ``vms`` VMs, else
+    the smallest count that does; when none up to 20 does, the fewest more VMs with which some
+    count can. Below 1/20 nothing can: 20 domains and a multiple of 20 VMs come closest."""
+    if not too_few(vms, DEFAULT_UPDATE_DOMAINS, limit):
+        return Remedy(DEFAULT_UPDATE_DOMAINS, vms)
     domains = smallest_domains(vms, limit)
     if domains is not None:
         return Remedy(domains, vms)
@@ -137,11 +139,7 @@ def _fix(group: Resource, inv: Inventory, vms: int, fix: Remedy, limit: float) -
         {"platformUpdateDomainCount": fix.domains},
         replace_on=("platformUpdateDomainCount",),
     )
-    snippet += (
-        f"\n# Azure will not delete a set that still has VMs, and a VM cannot change sets: give "
-        f"the VMs of {group.name!r}\n# replace_on_changes=['availabilitySet'] so they are "
-        f"recreated in the new set."
-    )
+    snippet += "\n" + s.members_recreated(group, inv.members(group))
     return Fix(
         title=title,
         patch=patch,

@@ -9,6 +9,7 @@ from checker.inventory import Inventory, Resource
 from checker.model import Finding, Fix, PatchOp, RuleOptions, Severity, Skipped
 from checker.rules.base import Rule, RuleDoc
 from checker.rules.support import snippets as s
+from checker.rules.support.disks import classic_with_managed_vms
 from checker.values import UNKNOWN, whole_number
 
 # Every region offers at least 2 fault domains for Aligned (managed-disk) sets; some offer 3.
@@ -55,8 +56,7 @@ def _fix(group: Resource, inv: Inventory) -> Fix:
     )
     snippet += (
         f"\n# Use 3 where the region offers it for Aligned sets: {LIST_MAXIMUM}\n"
-        f"# The VMs of {group.name!r} are recreated in the new set: give them "
-        "replace_on_changes=['availabilitySet']."
+        + s.members_recreated(group, inv.members(group))
     )
     return Fix(
         title=(
@@ -64,6 +64,31 @@ def _fix(group: Resource, inv: Inventory) -> Fix:
             "fixed at creation, so the set and its VMs are recreated"
         ),
         patch=(PatchOp(op, "/platformFaultDomainCount", SAFE_FAULT_DOMAINS),),
+        snippet=snippet,
+        replacement=True,
+    )
+
+
+def _combined_fix(group: Resource, inv: Inventory) -> Fix:
+    """MC104 and MC105 on one set: one recreation gives Aligned, 2 fault and 5 update domains."""
+    changes = {
+        "sku": {"name": "Aligned"},
+        "platformFaultDomainCount": SAFE_FAULT_DOMAINS,
+        "platformUpdateDomainCount": 5,
+    }
+    replace_on = ("platformFaultDomainCount", "platformUpdateDomainCount")
+    snippet = s.availability_set(group, inv.location(group), changes, replace_on=replace_on)
+    snippet += "\n" + s.members_recreated(group, inv.members(group))
+    patch = tuple(
+        PatchOp("replace" if key in group.inputs else "add", f"/{key}", value)
+        for key, value in changes.items()
+    )
+    return Fix(
+        title=(
+            "Recreate the set once as Aligned with 2 fault and 5 update domains (fixes MC105 "
+            "too); the counts are fixed at creation, so the set and its VMs are recreated"
+        ),
+        patch=patch,
         snippet=snippet,
         replacement=True,
     )
@@ -83,7 +108,10 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
             f"availability set {group.name!r} has 1 fault domain: {who} one rack's power and "
             f"network, so rack-level maintenance or a failure takes them down together"
         )
-        yield RULE.finding(group, message, [_fix(group, inv)])
+        fixes = [_fix(group, inv)]
+        if classic_with_managed_vms(inv, group):
+            fixes.insert(0, _combined_fix(group, inv))
+        yield RULE.finding(group, message, fixes)
 
 
 RULE = Rule(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from checker.azure import types as t
 from checker.inventory import Inventory, Resource
 from checker.model import Finding, Fix, PatchOp, RuleOptions, Severity, Skipped
 from checker.rules.base import Rule, RuleDoc
 from checker.rules.support import snippets as s
+from checker.rules.support.disks import uses_managed_disks
 from checker.values import UNKNOWN, whole_number
 
 DOC = RuleDoc(
@@ -39,26 +39,6 @@ DOC = RuleDoc(
         "to 2, and that recreates the set."
     ),
 )
-
-
-def uses_managed_disks(vm: Resource) -> Any:
-    """True / False, UNKNOWN when the OS disk is unknown, None with no storage profile."""
-    profile = vm.get("storageProfile")
-    if profile is UNKNOWN:
-        return UNKNOWN
-    if not isinstance(profile, Mapping):
-        return None
-    disk = profile.get("osDisk")
-    if disk is UNKNOWN:
-        return UNKNOWN
-    if not isinstance(disk, Mapping):
-        return True  # an image-based VM without an explicit OS disk gets a managed one
-    if disk.get("managedDisk") is not None:
-        return True
-    vhd = disk.get("vhd")
-    if vhd is UNKNOWN:
-        return UNKNOWN
-    return vhd is None
 
 
 def _fix(group: Resource, inv: Inventory) -> Fix:

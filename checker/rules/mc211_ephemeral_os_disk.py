@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 from checker.azure import types as t
 from checker.inventory import Inventory, Resource
@@ -67,36 +69,40 @@ def _pointer(path: str) -> str:
     return "/" + path.replace(".", "/")
 
 
-def _managed_fix(res: Resource) -> Fix:
+def _without_ephemeral(res: Resource) -> tuple[str, Any]:
+    """(the top-level input, its value) with the OS disk managed: no diffDiskSettings, caching
+    ReadWrite, a Premium managed disk; every other setting kept."""
+    top = "virtualMachineProfile" if res.kind == t.SCALE_SET else "storageProfile"
+    value = copy.deepcopy(dict(res.inputs.get(top) or {}))
+    profile = value.setdefault("storageProfile", {}) if res.kind == t.SCALE_SET else value
+    disk = profile.setdefault("osDisk", {})
+    disk.pop("diffDiskSettings", None)
+    disk["caching"] = "ReadWrite"
+    disk.setdefault("createOption", "FromImage")
+    disk.setdefault("managedDisk", {"storageAccountType": "Premium_LRS"})
+    return top, value
+
+
+def _managed_fix(res: Resource, inv: Inventory) -> Fix:
     os_disk = _prefix(res)
-    var = s.identifier(res.name)
-    args_class = "VirtualMachineScaleSetOSDiskArgs" if res.kind == t.SCALE_SET else "OSDiskArgs"
-    managed_class = (
-        "VirtualMachineScaleSetManagedDiskParametersArgs"
-        if res.kind == t.SCALE_SET
-        else "ManagedDiskParametersArgs"
+    call = "compute.VirtualMachineScaleSet" if res.kind == t.SCALE_SET else "compute.VirtualMachine"
+    top, value = _without_ephemeral(res)
+    header = (
+        "# Azure cannot change an OS disk's type in place and azure-native does not replace on it:\n"
+        f"# Pulumi replaces {res.name!r}, deleting it first (it keeps its NIC and its name)."
     )
-    where = "virtual_machine_profile.storage_profile" if res.kind == t.SCALE_SET else "storage_profile"
-    call = "VirtualMachineScaleSet" if res.kind == t.SCALE_SET else "VirtualMachine"
-    replace_on = (f"{os_disk}.diffDiskSettings",)
-    snippet = "\n".join(
-        [
-            "import pulumi",
-            s.IMPORT,
-            "# Azure cannot change an OS disk's type in place and azure-native does not replace on it:",
-            f"# ask Pulumi to replace {res.name!r}, deleting it first (it keeps its NIC and name):",
-            f"# azure_native.compute.{call}({res.name!r}, ..., os_disk=..., "
-            f"{s.replace_opts(replace_on)})",
-            f"{var}_opts = pulumi.ResourceOptions(replace_on_changes={list(replace_on)!r}, "
-            "delete_before_replace=True)",
-            f"# In {res.name!r}, {where}.os_disk becomes (no diff_disk_settings):",
-            f"{var}_os_disk = azure_native.compute.{args_class}(",
-            '    create_option="FromImage",',
-            '    caching="ReadWrite",',
-            f'    managed_disk=azure_native.compute.{managed_class}(storage_account_type="Premium_LRS"),',
-            ")",
-        ]
-    )
+    if s.fully_known(value):
+        snippet = s.rewrite(
+            res, call, inv.location(res), {top: value},
+            replace_on=(f"{os_disk}.diffDiskSettings",), header=header,
+        )
+    else:
+        snippet = s.rewrite(
+            res, call, inv.location(res), {},
+            replace_on=(f"{os_disk}.diffDiskSettings",),
+            header=header + f"\n# In {s.snake(top)}: drop diff_disk_settings from the OS disk, "
+            "caching='ReadWrite', managed_disk={'storage_account_type': 'Premium_LRS'}.",
+        )
     return Fix(
         title=(
             "Use a managed OS disk instead of the ephemeral one; the OS disk type is fixed at "
@@ -138,7 +144,7 @@ def _suppress_fix(res: Resource) -> Fix:
     )
 
 
-def _judge(res: Resource) -> Iterator[Finding | Skipped]:
+def _judge(res: Resource, inv: Inventory) -> Iterator[Finding | Skipped]:
     settings = res.get(f"{_prefix(res)}.diffDiskSettings")
     if settings is None:
         return
@@ -163,12 +169,12 @@ def _judge(res: Resource) -> Iterator[Finding | Skipped]:
     if res.kind == t.SCALE_SET:
         severity = Severity.INFO
         message += " (info: scale set instances are usually stateless by design)"
-    yield RULE.finding(res, message, (_managed_fix(res), _suppress_fix(res)), severity=severity)
+    yield RULE.finding(res, message, (_managed_fix(res, inv), _suppress_fix(res)), severity=severity)
 
 
 def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
     for res in inv.of_kind(t.VM) + inv.of_kind(t.SCALE_SET):
-        yield from _judge(res)
+        yield from _judge(res, inv)
 
 
 RULE = Rule(

@@ -196,6 +196,31 @@ def _disk_patch(res: Resource, lun: int) -> PatchOp:
     return PatchOp("add", pointer, [disk])
 
 
+def _script_change(res: Resource, hits: list[Hit]) -> list[str]:
+    """How changing the script deploys: customData cannot change on an existing VM."""
+    labels = {h.label.split(" ", 1)[0].split(".", 1)[0] for h in hits}
+    lines = []
+    if "customData" in labels:
+        if res.kind == t.SCALE_SET:
+            lines.append(
+                "# customData of a scale set can change; existing instances get it only after a "
+                "model update and a reimage."
+            )
+        else:
+            opts = s.replace_opts(("osProfile.customData",))
+            lines += [
+                "# customData cannot change after a VM is created, and azure-native does not replace on it:",
+                f"# changing the script recreates {res.name!r} (a new VM; temp disk lost):",
+                f"# compute.VirtualMachine({res.name!r}, ..., {opts})",
+                "# (or move the script to user_data, which can be updated in place).",
+            ]
+    if "userData" in labels:
+        lines.append("# userData can be updated in place: changing it does not recreate the VM.")
+    if labels - {"customData", "userData"}:
+        lines.append("# A CustomScript extension's settings can be updated in place (the extension reruns).")
+    return lines
+
+
 def _fix(res: Resource, hits: list[Hit]) -> Fix:
     scale_set = res.kind == t.SCALE_SET
     disks_path = f"{'virtualMachineProfile.' if scale_set else ''}storageProfile.dataDisks"
@@ -241,11 +266,17 @@ def _fix(res: Resource, hits: list[Hit]) -> Fix:
             '"""',
         ]
     target = "F:\\" if windows else "/data"
+    lines += _script_change(res, hits)
     return Fix(
         title=(
             f"Keep the data on a managed data disk (LUN {lun}, mounted at {target}) instead of the "
             f"temp disk, and change the script's path ({hits[0].path} -> {target}); adding a data "
             f"disk does not recreate the VM"
+            + (
+                ", but changing customData does (replace_on_changes osProfile.customData)"
+                if res.kind != t.SCALE_SET and any(h.label.startswith("customData") for h in hits)
+                else ""
+            )
         ),
         patch=(_disk_patch(res, lun),),
         snippet="\n".join(lines),

@@ -193,3 +193,19 @@ def availability_set(
         aset, "compute.AvailabilitySet", location, changes,
         replace_on=replace_on, drop=frozenset({"virtualMachines"}),
     )
+
+
+def members_recreated(group: Resource, members: tuple[Resource, ...]) -> str:
+    """Comment lines for a set that is recreated: every member VM is recreated with it (a VM
+    cannot change sets in place, and Azure will not delete a set that still has VMs), so each
+    needs ``replace_on_changes=["availabilitySet"]`` and ``delete_before_replace`` (it keeps its
+    NIC and disks)."""
+    opts = replace_opts(("availabilitySet",))
+    lines = [
+        f"# Recreating {group.name!r} recreates every VM in it (new VMs: temp and ephemeral disks",
+        "# are lost, dynamic addresses may change). Give each of them, in your program:",
+    ]
+    lines.extend(f"#   compute.VirtualMachine({vm.name!r}, ..., {opts})" for vm in members)
+    if not members:
+        lines.append(f"#   compute.VirtualMachine(..., {opts})")
+    return "\n".join(lines)
