@@ -117,7 +117,7 @@ def test_sarif_results_locations_fingerprints_and_suppressions() -> None:
         "urn:pulumi:dev::app::azure-native:compute:VirtualMachine::web"
     )
     assert "Fixes: Run two or more instances" in web["message"]["text"]
-    assert web["properties"]["fixes"][0]["snippet"].startswith("import pulumi_azure_native")
+    assert "import pulumi_azure_native as azure_native" in web["properties"]["fixes"][0]["snippet"]
     assert web["suppressions"] == []
     db = results["db"]
     assert "physicalLocation" not in db["locations"][0]
@@ -246,7 +246,7 @@ def test_markdown_comment_has_marker_counts_table_and_fixes() -> None:
         [":information_source: info", rule, "batch (dev)", r"\_\_main\_\_.py:12"],
     ]
     assert body.count("<details><summary>MC101 on ") == 3
-    assert body.count("```python\nimport pulumi_azure_native as azure_native") == 9
+    assert body.count("```python\nimport pulumi\nimport pulumi_azure_native as azure_native") == 9
     assert "<summary>1 suppressed finding</summary>" in body
     assert "stateless batch host, rebuilt nightly" in body
     assert "<summary>1 warning</summary>" in body
