@@ -27,7 +27,7 @@ MANAGED = {"osDisk": {"createOption": "FromImage", "managedDisk": {"storageAccou
            "imageReference": {"publisher": "Canonical", "offer": "ubuntu-24_04-lts",
                               "sku": "server", "version": "latest"}}
 # Rules whose snippets this file runs under mocks (the availability rules).
-MOCKED = ("MC101", "MC102", "MC103", "MC104", "MC105", "MC106")
+MOCKED = ("MC101", "MC102", "MC103", "MC104", "MC105", "MC106", "MC107")
 
 
 def _vm(s: StackBuilder, name: str, **inputs: Any) -> Any:
@@ -55,6 +55,11 @@ def kitchen_sink() -> list[StackBuilder]:
     east.add(VMSS, "api-vmss", {"resourceGroupName": "rg", "orchestrationMode": "Uniform",
                                 "sku": {"name": "Standard_D2s_v5", "capacity": 1},
                                 "virtualMachineProfile": {}})  # MC106
+    east.add(VMSS, "auto-vmss", {"resourceGroupName": "rg", "orchestrationMode": "Uniform",
+                                 "sku": {"name": "Standard_D2s_v5", "capacity": 2},
+                                 "upgradePolicy": {"mode": "Automatic"},
+                                 "virtualMachineProfile": {"osProfile": {"computerNamePrefix": "auto"}},
+                                 })  # MC107
     flex = east.add(VMSS, "flex-vmss", {"resourceGroupName": "rg",
                                         "orchestrationMode": "Flexible"})
     _vm(east, "flex-vm", virtualMachineScaleSet=flex.sub(),
@@ -288,3 +293,14 @@ def test_mc106_snippets_add_capacity_or_a_joined_vm() -> None:
     assert _only(runs["api-vmss"], VMSS)["sku"] == {"name": "Standard_D2s_v5", "capacity": 2}
     joined = _only(runs["flex-vmss"], VM)
     assert joined["virtualMachineScaleSet"] == {"id": "/subscriptions/s/resourceGroups/rg/flex_vmss"}
+
+
+def test_mc107_snippet_rolls_with_a_health_extension() -> None:
+    ((_, _, result),) = _runs("MC107")
+    inputs = _only(result, VMSS)
+    assert inputs["upgradePolicy"]["mode"] == "Rolling"
+    assert inputs["upgradePolicy"]["rollingUpgradePolicy"]["maxBatchInstancePercent"] == 20
+    (ext,) = inputs["virtualMachineProfile"]["extensionProfile"]["extensions"]
+    assert ext["type"] == "ApplicationHealthLinux" and ext["publisher"] == "Microsoft.ManagedServices"
+    assert inputs["virtualMachineProfile"]["osProfile"] == {"computerNamePrefix": "auto"}  # kept
+    assert inputs["automaticRepairsPolicy"] == {"enabled": True, "gracePeriod": "PT10M"}

@@ -8,10 +8,11 @@ from typing import Any
 
 from checker.azure import types as t
 from checker.azure.vm_sizes import TempDisk, temp_disk
-from checker.inventory import Inventory, Resource, name_or_logical
+from checker.inventory import Inventory, Resource
 from checker.model import Finding, Fix, PatchOp, RuleOptions, Severity, Skipped
 from checker.rules.base import Rule, RuleDoc
 from checker.rules.support import snippets as s
+from checker.rules.support.extensions import extension_index
 from checker.rules.support.scripts import Hit, Script, decode_script, temp_disk_hits
 from checker.values import SECRET, UNKNOWN
 
@@ -106,37 +107,6 @@ def extension_scripts(label: str, settings: Any, protected: Any) -> list[Script]
                 if found is not None:
                     out.append(found)
     return out
-
-
-def _owner(
-    inv: Inventory, ext: Resource, prop: str, kind: str, by_name: Mapping[tuple[str, str], list[Resource]]
-) -> Resource | None:
-    """The VM / scale set an extension resource belongs to (by dependency, else by name)."""
-    deps = inv.dependency_candidates(ext, prop, [kind])
-    if len(deps) == 1:
-        return deps[0]
-    name = ext.props.get(prop)
-    if not isinstance(name, str):
-        return None
-    matches = by_name.get((ext.stack, name.lower()), [])
-    return matches[0] if len(matches) == 1 else None
-
-
-def _extension_index(inv: Inventory) -> dict[Resource, list[Resource]]:
-    index: dict[Resource, list[Resource]] = {}
-    for kind, prop, owner_kind in (
-        (t.VM_EXTENSION, "vmName", t.VM),
-        (t.SCALE_SET_EXTENSION, "vmScaleSetName", t.SCALE_SET),
-    ):
-        extensions = inv.of_kind(kind)
-        by_name: dict[tuple[str, str], list[Resource]] = {}
-        for res in inv.of_kind(owner_kind) if extensions else ():
-            by_name.setdefault((res.stack, name_or_logical(res).lower()), []).append(res)
-        for ext in extensions:
-            owner = _owner(inv, ext, prop, owner_kind, by_name)
-            if owner is not None:
-                index.setdefault(owner, []).append(ext)
-    return index
 
 
 def _scripts(res: Resource, extensions: list[Resource]) -> list[Script]:
@@ -328,7 +298,7 @@ def _judge(res: Resource, extensions: list[Resource]) -> Iterator[Finding | Skip
 
 
 def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
-    extensions = _extension_index(inv)
+    extensions = extension_index(inv)
     for res in inv.of_kind(t.VM) + inv.of_kind(t.SCALE_SET):
         yield from _judge(res, extensions.get(res, []))
 
