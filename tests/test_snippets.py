@@ -23,11 +23,12 @@ P = "azure-native:"
 VM, AS = P + "compute:VirtualMachine", P + "compute:AvailabilitySet"
 VMSS = P + "compute:VirtualMachineScaleSet"
 NIC, PIP = P + "network:NetworkInterface", P + "network:PublicIPAddress"
+LB = P + "network:LoadBalancer"
 MANAGED = {"osDisk": {"createOption": "FromImage", "managedDisk": {"storageAccountType": "Premium_LRS"}},
            "imageReference": {"publisher": "Canonical", "offer": "ubuntu-24_04-lts",
                               "sku": "server", "version": "latest"}}
 # Rules whose snippets this file runs under mocks (the availability rules).
-MOCKED = ("MC101", "MC102", "MC103", "MC104", "MC105", "MC106", "MC107")
+MOCKED = ("MC101", "MC102", "MC103", "MC104", "MC105", "MC106", "MC107", "MC203")
 
 
 def _vm(s: StackBuilder, name: str, **inputs: Any) -> Any:
@@ -66,8 +67,11 @@ def kitchen_sink() -> list[StackBuilder]:
         deps={"virtualMachineScaleSet": [flex]})  # MC106, joined VM
     pip = east.add(PIP, "web-pip", {"resourceGroupName": "rg", "publicIPAllocationMethod": "Dynamic",
                                     "sku": {"name": "Basic"}})
+    lb = east.add(LB, "web-lb", {"resourceGroupName": "rg", "sku": {"name": "Basic"},
+                                 "backendAddressPools": [{"name": "be"}]})  # MC203
     nic = east.add(NIC, "web-nic", {"resourceGroupName": "rg", "ipConfigurations": [
         {"name": "ipconfig1", "privateIPAllocationMethod": "Dynamic",
+         "loadBalancerBackendAddressPools": [{"id": lb.id + "/backendAddressPools/be"}],
          "publicIPAddress": pip.sub(), "subnet": {"id": "/subscriptions/x/resourceGroups/rg/"
                                                   "providers/Microsoft.Network/virtualNetworks/"
                                                   "vnet/subnets/default"}}]},
@@ -304,3 +308,12 @@ def test_mc107_snippet_rolls_with_a_health_extension() -> None:
     assert ext["type"] == "ApplicationHealthLinux" and ext["publisher"] == "Microsoft.ManagedServices"
     assert inputs["virtualMachineProfile"]["osProfile"] == {"computerNamePrefix": "auto"}  # kept
     assert inputs["automaticRepairsPolicy"] == {"enabled": True, "gracePeriod": "PT10M"}
+
+
+def test_mc203_snippet_recreates_the_load_balancer_as_standard() -> None:
+    ((finding, i, result),) = _runs("MC203")
+    (lb,) = [r for r in result["resources"] if r["type"] == LB]
+    assert lb["inputs"]["sku"] == {"name": "Standard"}
+    assert lb["inputs"]["backendAddressPools"] == [{"name": "be"}]  # its other arguments kept
+    assert lb["options"]["replaceOnChanges"] == ["sku"] and lb["options"]["deleteBeforeReplace"]
+    assert finding.fixes[i].replacement
