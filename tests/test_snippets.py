@@ -51,8 +51,8 @@ def kitchen_sink() -> list[StackBuilder]:
     ud = east.add(AS, "ud-as", {"resourceGroupName": "rg", "location": "eastus",
                                 "platformUpdateDomainCount": 2, "platformFaultDomainCount": 1,
                                 "tags": {"costCenter": "42"}})
-    for i in range(3):
-        _in_set(east, f"ud-vm{i}", ud)  # MC103, MC104, MC105 (no sku: Classic)
+    for i in range(3):  # MC103, MC104, MC105 (no sku: Classic), MC403 (Windows, AutomaticByOS)
+        _in_set(east, f"ud-vm{i}", ud, osProfile={"computerName": f"ud{i}", "windowsConfiguration": {}})
     east.add(VMSS, "api-vmss", {"resourceGroupName": "rg", "orchestrationMode": "Uniform",
                                 "sku": {"name": "Standard_D2s_v5", "capacity": 1},
                                 "virtualMachineProfile": {}})  # MC106

@@ -20,6 +20,7 @@ from checker.rules import (
     mc303_unknown_location,
     mc401_sensitive_without_maintenance_control,
     mc402_sensitive_without_scheduled_events,
+    mc403_guest_patching_not_orchestrated,
 )
 from checker.rules.base import Rule
 
@@ -41,6 +42,7 @@ ALL_RULES: tuple[Rule, ...] = (
     mc303_unknown_location.RULE,
     mc401_sensitive_without_maintenance_control.RULE,
     mc402_sensitive_without_scheduled_events.RULE,
+    mc403_guest_patching_not_orchestrated.RULE,
 )
 
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in ALL_RULES}
