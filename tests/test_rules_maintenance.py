@@ -15,6 +15,7 @@ from checker.config import Settings
 from checker.engine import run_rules
 from checker.model import Finding, RuleOptions, Skipped
 from checker.rules import RULES_BY_ID
+from checker.rules.support import maintenance as m
 from tests.builders import SUB, Ref, StackBuilder, inventory
 from tests.test_snippets import RUNNER
 
@@ -282,12 +283,18 @@ LINUX = {"osProfile": {"linuxConfiguration": {"disablePasswordAuthentication": T
     ],
 )
 @pytest.mark.parametrize("kind", [FOR_RG, FOR_SUB])
-def test_mc401_dynamic_scope_filters(kind: str, flt: Any, covered: bool) -> None:
+def test_mc401_dynamic_scopes_never_count(kind: str, flt: Any, covered: bool) -> None:
+    # Dynamic scopes schedule guest patching (InGuestPatch) only, never Host-scope platform
+    # maintenance: whether or not the filter matches the VM, MC401 still fires.
     s = stack()
     vm(s, tags={"tier": "db"}, **LINUX)
     extra = {"resourceGroupName": "rg"} if kind == FOR_RG else {}
     dynamic(s, kind, flt, **extra)
-    assert mc401(s) == (([], []) if covered else (["db-0"], []))
+    assert mc401(s) == (["db-0"], [])
+    inv = inventory(s)
+    (assignment,) = inv.of_kind(kind.split(":", 1)[1])
+    (target,) = inv.of_kind("compute:VirtualMachine")
+    assert m.targets(inv, assignment, target) is covered  # the filter itself is still read
 
 
 def test_mc401_dynamic_scope_for_another_group_or_subscription_does_not_count() -> None:
@@ -311,20 +318,21 @@ def test_mc401_dynamic_scope_for_another_group_or_subscription_does_not_count() 
         {"tagSettings": {"tags": {"tier": ["db"], "env": ["prod"]}}},  # operator unset: unclear
     ],
 )
-def test_mc401_dynamic_scope_that_cannot_be_decided_is_skipped(flt: Any) -> None:
+def test_mc401_dynamic_scope_that_cannot_be_decided_is_no_doubt_either(flt: Any) -> None:
     s = stack()
     vm(s, tags={"tier": "db"})
     dynamic(s, FOR_RG, flt, resourceGroupName="rg")
-    assert mc401(s) == ([], ["db-0"])
+    assert mc401(s) == (["db-0"], [])
 
 
 # -- MC402 -----------------------------------------------------------------------------------
 
 FULL_POLICY = {
-    "userInitiatedRedeploy": {"automaticallyApprove": True},
-    "userInitiatedReboot": {"automaticallyApprove": False},
     "scheduledEventsAdditionalPublishingTargets": {"eventGridAndResourceGraph": {"enable": True}},
 }
+BOTH_NOTICES = {"scheduledEventsProfile": {
+    "osImageNotificationProfile": {"enable": True},
+    "terminateNotificationProfile": {"enable": True}}}
 
 
 def mc402(*stacks: StackBuilder, options: RuleOptions | None = None) -> tuple[list[Finding], list[str]]:
@@ -341,40 +349,43 @@ def test_mc402_fires_on_a_realtime_tagged_vm_without_policy() -> None:
     (finding,), skipped = mc402(s)
     assert skipped == [] and finding.severity.name == "INFO"
     assert "tag maintenance-sensitivity=Realtime" in finding.message
-    assert "userInitiatedRedeploy, userInitiatedReboot, eventGridAndResourceGraph" in finding.message
+    assert "reach only code polling inside it" in finding.message
+    assert "the application must poll it" in finding.message
     (fix,) = finding.fixes
     assert not fix.new_resources and not fix.replacement
     assert [op.to_json() for op in fix.patch] == [{
         "op": "add", "path": "/scheduledEventsPolicy", "value": {
-            "userInitiatedRedeploy": {"automaticallyApprove": False},
-            "userInitiatedReboot": {"automaticallyApprove": False},
             "scheduledEventsAdditionalPublishingTargets": {
-                "eventGridAndResourceGraph": {"enable": True}},
-        },
+                "eventGridAndResourceGraph": {"enable": True}}},
     }]
+    # Scheduled Events need no opt-in, and automatically_approve=True is never advised.
+    assert "user_initiated" not in fix.snippet.replace("user_initiated_* settings", "")
+    assert "automatically_approve=True" in fix.snippet and "never" in fix.snippet
 
 
-def test_mc402_near_misses_low_tag_and_complete_policy() -> None:
+def test_mc402_near_misses_low_tag_and_published_events() -> None:
     s = stack()
     vm(s, "a", size=ORDINARY, tags={"maintenance-sensitivity": "low"})
     vm(s, "b", tags={"maintenance-sensitivity": "high"}, scheduledEventsPolicy=FULL_POLICY)
+    # The user-initiated opt-ins are not needed for Scheduled Events: publishing alone passes.
     assert mc402(s) == ([], [])
 
 
-def test_mc402_partial_policy_keeps_what_is_set_and_names_what_is_missing() -> None:
+def test_mc402_partial_policy_keeps_what_is_set() -> None:
     s = stack()
     vm(s, size=ORDINARY, host={"id": f"{RG_PATH}/hostGroups/hg/hosts/h"}, scheduledEventsPolicy={
-        "userInitiatedRedeploy": {"automaticallyApprove": True},
+        "userInitiatedRedeploy": {"automaticallyApprove": False},
         "scheduledEventsAdditionalPublishingTargets": {"eventGridAndResourceGraph": {"enable": False}},
     })
     (finding,), _ = mc402(s)
     assert "it runs on a dedicated host" in finding.message
-    assert "opt in to userInitiatedReboot, eventGridAndResourceGraph:" in finding.message
     (op,) = finding.fixes[0].patch
-    assert op.value["userInitiatedRedeploy"] == {"automaticallyApprove": True}
-    assert op.value["scheduledEventsAdditionalPublishingTargets"] == {
-        "eventGridAndResourceGraph": {"enable": True}}
-    assert "automatically_approve=True" in finding.fixes[0].snippet
+    assert op.to_json() == {
+        "op": "add",
+        "path": "/scheduledEventsPolicy/scheduledEventsAdditionalPublishingTargets/"
+                "eventGridAndResourceGraph/enable",
+        "value": True,
+    }
 
 
 def test_mc402_sensitive_tag_is_an_option() -> None:
@@ -391,7 +402,7 @@ def test_mc402_sensitive_tag_is_an_option() -> None:
         {"tags": {"maintenance-sensitivity": "high"}, "scheduledEventsPolicy": UNKNOWN},
         {"tags": {"maintenance-sensitivity": UNKNOWN}},
         {"tags": {"maintenance-sensitivity": "high"}, "scheduledEventsPolicy": {
-            **FULL_POLICY, "userInitiatedReboot": UNKNOWN}},
+            "scheduledEventsAdditionalPublishingTargets": UNKNOWN}},
     ],
 )
 def test_mc402_unknown_is_skipped_never_reported(inputs: dict[str, Any]) -> None:
@@ -406,25 +417,36 @@ def scale_set(s: StackBuilder, **inputs: Any) -> Ref:
     return s.add(VMSS, "api-vmss", props)
 
 
-def test_mc402_scale_set_needs_policy_or_terminate_notification() -> None:
+def test_mc402_scale_set_needs_image_and_terminate_notifications() -> None:
     s = stack()
     scale_set(s, tags={"maintenance-sensitivity": "high"})
     (finding,), _ = mc402(s)
     assert finding.resource.name == "api-vmss"
-    policy_fix, terminate_fix = finding.fixes
-    assert [op.to_json() for op in terminate_fix.patch] == [{
+    assert "osImageNotificationProfile" in finding.message
+    assert "terminateNotificationProfile" in finding.message
+    (fix,) = finding.fixes
+    notice = {"enable": True, "notBeforeTimeout": "PT15M"}
+    assert [op.to_json() for op in fix.patch] == [{
         "op": "add", "path": "/virtualMachineProfile/scheduledEventsProfile",
-        "value": {"terminateNotificationProfile": {"enable": True}},
+        "value": {"osImageNotificationProfile": notice, "terminateNotificationProfile": notice},
     }]
-    assert policy_fix.patch[0].path == "/scheduledEventsPolicy"
+
+
+def test_mc402_scale_set_with_one_notice_gets_the_other() -> None:
+    s = stack()
+    scale_set(s, tags={"maintenance-sensitivity": "high"}, virtualMachineProfile={
+        "scheduledEventsProfile": {"terminateNotificationProfile": {"enable": True}}})
+    (finding,), _ = mc402(s)
+    assert "osImageNotificationProfile" in finding.message
+    assert "terminateNotificationProfile" not in finding.message
+    (op,) = finding.fixes[0].patch
+    assert op.path == "/virtualMachineProfile/scheduledEventsProfile/osImageNotificationProfile"
 
 
 @pytest.mark.parametrize(
     "inputs",
     [
-        {"scheduledEventsPolicy": FULL_POLICY},
-        {"virtualMachineProfile": {"scheduledEventsProfile": {
-            "terminateNotificationProfile": {"enable": True}}}},
+        {"virtualMachineProfile": BOTH_NOTICES},
         {"sku": {"name": ORDINARY, "capacity": 2}},  # not sensitive: no tag, not isolated
     ],
 )
@@ -484,7 +506,8 @@ def test_mc401_snippets_register_a_host_configuration_and_its_assignment() -> No
 
 def test_mc402_snippets_are_valid_sdk_arguments() -> None:
     runs = [(f, snippet, r) for f, snippet, r in _mocked() if f.rule_id == "MC402"]
-    assert len(runs) == 4  # one fix for each of the two VMs, two for the scale set
+    assert len(runs) == 3  # one fix for each of the two VMs, one for the scale set
     for _finding, snippet, result in runs:
         assert "error" not in result, (snippet, result)
         compile(snippet, "<mc402>", "exec")
+

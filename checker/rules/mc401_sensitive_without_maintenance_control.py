@@ -17,11 +17,11 @@ DOC = RuleDoc(
         "Checks virtual machines on a dedicated host (`host.id` or `hostGroup.id`) or of an "
         "isolated size (Standard_E104i_v5, M128ms, ...) — the only VMs whose platform "
         "maintenance a `Host`-scope maintenance configuration can schedule — for a Host-scope "
-        "`MaintenanceConfiguration` assigned to the VM or its host. Every way of assigning one "
-        "counts: `ConfigurationAssignment` (by `resourceId`, by provider/type/name, or computed "
-        "from the VM), `ConfigurationAssignmentParent` (a dedicated host), and the dynamic "
-        "`ConfigurationAssignmentsForResourceGroup` / `...ForSubscription` whose `filter` "
-        "selects the VM."
+        "`MaintenanceConfiguration` assigned to the VM or its host: by `ConfigurationAssignment` "
+        "(by `resourceId`, by provider/type/name, or computed from the VM) or "
+        "`ConfigurationAssignmentParent` (a dedicated host). Dynamic-scope assignments "
+        "(`ConfigurationAssignmentsForResourceGroup` / `...ForSubscription`) schedule guest "
+        "patching only and never count."
     ),
     why=(
         "Without maintenance control Azure applies platform updates to the host when it "

@@ -10,6 +10,7 @@ from checker.azure import types as t
 from checker.inventory import Inventory, Resource
 from checker.model import Finding, Fix, PatchOp, RuleOptions, Severity, Skipped
 from checker.rules.base import Rule, RuleDoc
+from checker.rules.support import maintenance as m
 from checker.rules.support import snippets as s
 from checker.values import UNKNOWN, is_known
 
@@ -111,18 +112,13 @@ def _multi_instance(inv: Inventory, vm: Resource) -> Any:
     return None
 
 
-def _patch(res: Resource) -> PatchOp:
-    """One ``add`` at the deepest object that exists on the way to ``patchSettings.patchMode``."""
+def _patch(res: Resource) -> tuple[PatchOp, ...]:
     keys = [*_prefix(res).split("."), "windowsConfiguration", "patchSettings", "patchMode"]
-    node: Any = res.inputs
-    depth = 0
-    while depth < len(keys) - 1 and isinstance(node, Mapping) and isinstance(node.get(keys[depth]), Mapping):
-        node = node[keys[depth]]
-        depth += 1
-    value: Any = "AutomaticByPlatform"
-    for key in reversed(keys[depth + 1 :]):
-        value = {key: value}
-    return PatchOp("add", "/" + "/".join(keys[: depth + 1]), value)
+    added = m.nested_add(res.inputs, keys, "AutomaticByPlatform")
+    if added is UNKNOWN:
+        return ()
+    pointer, value = added
+    return (PatchOp("add", pointer, value),)
 
 
 def _fix(res: Resource, inv: Inventory) -> Fix:
@@ -147,7 +143,7 @@ def _fix(res: Resource, inv: Inventory) -> Fix:
             "; this VM runs a custom image, which AutomaticByPlatform does not support: on a scale "
             "set use Rolling automatic OS image upgrades instead"
         )
-    return Fix(title=title, patch=(_patch(res),), snippet="\n".join(lines), replacement=False)
+    return Fix(title=title, patch=_patch(res), snippet="\n".join(lines), replacement=False)
 
 
 def _judge(res: Resource, inv: Inventory, how: str) -> Finding | Skipped | None:

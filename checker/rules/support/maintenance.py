@@ -10,7 +10,9 @@
   (``resourceParentType`` hostGroups, ``resourceType`` hosts);
 - ``ConfigurationAssignmentsForResourceGroup`` / ``...ForSubscription``: every VM of the
   group / subscription that matches ``filter`` (``resourceTypes``, ``locations``,
-  ``resourceGroups``, ``osTypes``, ``tagSettings {tags, filterOperator}``).
+  ``resourceGroups``, ``osTypes``, ``tagSettings {tags, filterOperator}``). These dynamic
+  scopes schedule guest patching (``InGuestPatch``) only: they never count as Host-scope
+  maintenance control (MC401).
 
 A VM on a dedicated host is reached through its host too. Matching is three-valued: True,
 False, or UNKNOWN when a value it needs is not known; UNKNOWN never counts as coverage and
@@ -37,6 +39,7 @@ ASSIGNMENT_KINDS = (
     t.CONFIGURATION_ASSIGNMENT_RG,
     t.CONFIGURATION_ASSIGNMENT_SUB,
 )
+DYNAMIC_KINDS = (t.CONFIGURATION_ASSIGNMENT_RG, t.CONFIGURATION_ASSIGNMENT_SUB)
 SENSITIVE_VALUES = frozenset({"high", "realtime"})
 
 
@@ -449,6 +452,12 @@ def reach(inv: Inventory, target: Resource, assignments: Assignments | None = No
         cfg = inv.ref(assignment, "maintenanceConfigurationId", [t.MAINTENANCE_CONFIGURATION])
         if cfg is None:
             continue  # assigns no configuration
+        if assignment.kind in DYNAMIC_KINDS:
+            # Dynamic scopes schedule guest patching (InGuestPatch) only, never Host-scope
+            # platform maintenance: they never count as maintenance control, nor as a doubt.
+            if hit is True and isinstance(cfg, Resource):
+                other.append(cfg)
+            continue
         scope = _scope(cfg)
         if hit is True and isinstance(scope, str):
             (host if scope.lower() == "host" else other).append(cfg)
