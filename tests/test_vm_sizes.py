@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
-from checker.azure.vm_sizes import TempDisk, has_temp_disk, is_isolated, parse, temp_disk
+from checker.azure.vm_sizes import ISOLATED_SIZES, TempDisk, has_temp_disk, is_isolated, parse, temp_disk
 from checker.values import UNKNOWN
 
 YES, NO, NVME = TempDisk.SCSI, TempDisk.NONE, TempDisk.NVME
@@ -109,10 +112,12 @@ def test_unclassifiable_sizes_are_unknown(size: object) -> None:
         "Standard_M192idms_v2",
         "Standard_M192ims_v2",
         "Standard_E80ids_v4",
-        "Standard_G5",
-        "Standard_GS5",
-        "Standard_F72s_v2",
-        "Standard_M128ms",
+        "Standard_E112ias_v5",  # no plain 'i' feature set: only Microsoft's list knows
+        "Standard_E112iads_v5",
+        "Standard_E96ias_v4",
+        "Standard_E112ibs_v5",
+        "Standard_HB120rs_v3",
+        "Standard_ND96isr_H100_v5",
         "standard_e104i_v5",
     ],
 )
@@ -128,7 +133,11 @@ def test_isolated_sizes(size: str) -> None:
         "Standard_G4",
         "Standard_F64s_v2",
         "Standard_M64ms",
-        "Standard_ND96isr_H100_v5",
+        # isolation retired (2020, 2022): no longer isolated
+        "Standard_G5",
+        "Standard_GS5",
+        "Standard_E64i_v3",
+        "Standard_DS15_v2",
         "garbage",
         UNKNOWN,
         None,
@@ -152,3 +161,14 @@ def test_parse_splits_the_name() -> None:
     assert constrained is not None and constrained.constrained == 2 and constrained.vcpus == 8
     first = parse("Standard_M128ms")
     assert first is not None and first.version == 1
+
+
+ISOLATION = Path("/work/shared/reference/azure-regions.md")
+
+
+@pytest.mark.skipif(not ISOLATION.exists(), reason="reference isolation list not available")
+def test_isolated_sizes_match_microsofts_list() -> None:
+    section = ISOLATION.read_text().split("## (d) Isolated VM sizes", 1)[1].split("\n## ", 1)[0]
+    listed = section.split("Isolation has already been retired", 1)[0]
+    names = {n.upper() for n in re.findall(r"Standard_([A-Za-z0-9_]+)", listed)}
+    assert names == set(ISOLATED_SIZES)

@@ -56,9 +56,32 @@ _KNOWN_FAMILIES: Final = frozenset(
 )
 # GPU (N*) and HPC (H*) families have a temp disk whatever the features say.
 _ALWAYS_DISKFUL_PREFIXES: Final = ("N", "H")
-# Older isolated sizes that do not carry the 'i' feature.
-_ISOLATED_LEGACY: Final = frozenset({"G5", "GS5", "F72S_V2", "M128MS"})
-_ISOLATED_FEATURES: Final = frozenset({"i", "is", "id", "ids", "idms", "ims"})
+# Isolated sizes: Microsoft Learn "Isolation in the Azure Public Cloud"
+# (learn.microsoft.com/azure/virtual-machines/isolation, page dated 2026-04-28), as collected
+# in reference/azure-regions.md (d). Not a naming rule: E112ias_v5 and HB120rs_v3 are isolated
+# without an 'i' feature alone, and isolation was retired for G5, GS5, E64i_v3, E64is_v3
+# (2022-02-28), DS15_v2 and D15_v2 (2020-05-15).
+ISOLATED_SOURCE: Final = (
+    "Microsoft Learn, Isolation in the Azure Public Cloud "
+    "(learn.microsoft.com/azure/virtual-machines/isolation), dated 2026-04-28"
+)
+ISOLATED_SIZES: Final = frozenset(
+    name.upper()
+    for name in (
+        "E192is_v6", "E192ids_v6", "E104i_v5", "E104id_v5", "E104is_v5", "E104ids_v5",
+        "E112ias_v5", "E112iads_v5", "E80is_v4", "E80ids_v4", "E96ias_v4",
+        "E112ibs_v5", "E112ibds_v5",
+        "EC96ias_v5", "EC96iads_v5",
+        "HB120rs_v3", "HB176rs_v4", "HB368rs_v5",
+        "HX176rs",
+        "M832is_16_v3", "M832ids_16_v3", "M192is_v2", "M192ids_v2", "M192ims_v2", "M192idms_v2",
+        "NC64as_T4_v3", "NC96ads_A100_v4", "NC80adis_H100_v5",
+        "ND128isr_NDR_GB200_v6", "ND128isr_NDR_GB300_v6", "ND96isr_H100_v5",
+        "ND96isr_H200_v5", "ND96isr_MI300X_v5",
+        "NG32ads_V620_v1", "NG32adms_V620_v1",
+        "NV72ads_A10_v5",
+    )
+)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -124,18 +147,15 @@ def _classify(n: SizeName) -> Any:
 
 
 def is_isolated(size: Any) -> bool:
-    """True for isolated sizes (a whole host to one customer): feature sets i, is, id, ids,
-    idms, ims (e.g. Standard_E104i_v5), and the older G5, GS5, F72s_v2 and M128ms.
+    """True for the sizes Microsoft lists as isolated (a whole host to one customer; see
+    ``ISOLATED_SIZES``), e.g. Standard_E104i_v5, Standard_E112ias_v5, Standard_HB120rs_v3.
 
-    Anything that is not a recognisable size name (including UNKNOWN) gives False.
+    Anything else (including UNKNOWN) gives False.
     """
     if not isinstance(size, str):
         return False
     short = re.sub(r"^(standard_|basic_)", "", size.strip(), flags=re.IGNORECASE).upper()
-    if short in _ISOLATED_LEGACY:
-        return True
-    name = parse(size)
-    return name is not None and name.features in _ISOLATED_FEATURES
+    return short in ISOLATED_SIZES
 
 
 __all__ = ["SizeName", "TempDisk", "has_temp_disk", "is_isolated", "parse", "temp_disk"]
