@@ -15,7 +15,8 @@ from checker.rules.support import snippets as s
 DOC = RuleDoc(
     what=(
         "Checks virtual machines on a dedicated host (`host.id` or `hostGroup.id`) or of an "
-        "isolated size (Standard_E104i_v5, Standard_E112ias_v5, ... per Microsoft's isolation list) — the only VMs whose platform "
+        "isolated size (Standard_E104i_v5, Standard_E112ias_v5, ...: Microsoft's isolation "
+        "list) — the only VMs whose platform "
         "maintenance a `Host`-scope maintenance configuration can schedule — for a Host-scope "
         "`MaintenanceConfiguration` assigned to the VM or its host: by `ConfigurationAssignment` "
         "(by `resourceId`, by provider/type/name, or computed from the VM) or "
