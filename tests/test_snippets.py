@@ -128,7 +128,7 @@ def test_every_snippet_compiles(rule_id: str) -> None:
 # are stand-ins whose ``id`` and ``name`` are outputs, as the program's resources would be.
 RUNNER = textwrap.dedent(
     """
-    import builtins, json, sys, types
+    import builtins, json, sys
     import pulumi
     from pulumi.runtime import settings
     from pulumi.runtime.stack import run_pulumi_func
@@ -159,14 +159,31 @@ RUNNER = textwrap.dedent(
         def call(self, args):
             return dict(args.args)
 
+    class Stand:
+        # A program variable (a resource, or a value read from one): id and name are outputs;
+        # other attributes and items are stand-ins too (lb.backend_address_pools[0].id).
+
+        def __init__(self, path):
+            self._path = path
+            self.id = pulumi.Output.from_input("/subscriptions/s/resourceGroups/rg/" + path)
+            self.name = pulumi.Output.from_input(path)
+
+        def __getattr__(self, attr):
+            if attr.startswith("__"):
+                raise AttributeError(attr)
+            return Stand(self._path + "/" + attr)
+
+        def __getitem__(self, item):
+            return Stand(self._path + "/" + str(item))
+
+        def __str__(self):
+            return self._path
+
     class ProgramNames(dict):
         def __missing__(self, key):
             if hasattr(builtins, key):
                 raise KeyError(key)
-            value = types.SimpleNamespace(
-                id=pulumi.Output.from_input("/subscriptions/s/resourceGroups/rg/" + key),
-                name=pulumi.Output.from_input(key),
-            )
+            value = Stand(key)
             self[key] = value
             return value
 

@@ -41,6 +41,7 @@ class RawResource:
     provider: str | None = None
     source: SourcePosition | None = None
     custom: bool = True
+    call_source: str | None = None  # the program's constructor call, when its source is known
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class Resource:
     source: SourcePosition | None
     origin: str
     root: str = ""
+    call_source: str | None = None  # the program's constructor call (fix snippets edit it)
 
     def get(self, path: str, default: Any = None) -> Any:
         """A judged property by dotted path; UNKNOWN propagates (see values.get_path)."""
@@ -199,6 +201,7 @@ def make_resource(raw: RawResource, doc: Document, kind: str) -> Resource:
         source=raw.source,
         origin=doc.origin,
         root=doc.root,
+        call_source=raw.call_source,
     )
 
 

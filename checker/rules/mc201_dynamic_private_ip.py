@@ -128,8 +128,13 @@ def _nic_fix(cfg: net.IpConfig, inv: Inventory, address: str | None, how: str) -
         else:
             items.append(f"        # ip configuration {i}: as in your program")
     code = "[\n" + "\n".join(items) + "\n    ]"
+    nested = [
+        (("ip_configurations", index, "private_ip_allocation_method"), "'Static'"),
+        (("ip_configurations", index, "private_ip_address"), repr(value)),
+    ]
     snippet = s.rewrite(
         nic, "network.NetworkInterface", inv.location(nic), {}, code={"ipConfigurations": code},
+        nested=nested,
         header=f"# Only ip configuration {cfg.name!r} changes (in place); every other argument stays.",
     )
     return Fix(

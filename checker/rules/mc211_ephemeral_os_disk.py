@@ -91,18 +91,19 @@ def _managed_fix(res: Resource, inv: Inventory) -> Fix:
         "# Azure cannot change an OS disk's type in place and azure-native does not replace on it:\n"
         f"# Pulumi replaces {res.name!r}, deleting it first (it keeps its NIC and its name)."
     )
-    if s.fully_known(value):
-        snippet = s.rewrite(
-            res, call, inv.location(res), {top: value},
-            replace_on=(f"{os_disk}.diffDiskSettings",), header=header,
+    where = ("virtual_machine_profile",) if res.kind == t.SCALE_SET else ()
+    disk = (*where, "storage_profile", "os_disk")
+    nested = [((*disk, "diff_disk_settings"), "None"), ((*disk, "caching"), "'ReadWrite'")]
+    known = s.fully_known(value)
+    if not known:
+        header += (
+            f"\n# In {s.snake(top)}: drop diff_disk_settings from the OS disk, "
+            "caching='ReadWrite', managed_disk={'storage_account_type': 'Premium_LRS'}."
         )
-    else:
-        snippet = s.rewrite(
-            res, call, inv.location(res), {},
-            replace_on=(f"{os_disk}.diffDiskSettings",),
-            header=header + f"\n# In {s.snake(top)}: drop diff_disk_settings from the OS disk, "
-            "caching='ReadWrite', managed_disk={'storage_account_type': 'Premium_LRS'}.",
-        )
+    snippet = s.rewrite(
+        res, call, inv.location(res), {top: value} if known else {},
+        replace_on=(f"{os_disk}.diffDiskSettings",), header=header, nested=nested,
+    )
     return Fix(
         title=(
             "Use a managed OS disk instead of the ephemeral one; the OS disk type is fixed at "

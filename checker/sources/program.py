@@ -17,6 +17,7 @@ the project (``PYTHONDONTWRITEBYTECODE``).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import posixpath
@@ -394,7 +395,7 @@ def document(run: Run, result: Mapping[str, Any], notes: Sequence[str]) -> Docum
         source_kind="program",
         project=run.project.name,
         stack=run.stack,
-        resources=resources,
+        resources=with_calls(run.path, resources),
         config=config,
         warnings=tuple(warnings),
         incomplete=incomplete,
@@ -416,6 +417,28 @@ def _install_hint(run: Run) -> str:
         f"Install it there: `{run.python} -m pip install pulumi pulumi-azure-native` (or the "
         "project's requirements.txt)."
     )
+
+
+def with_calls(root: Path, resources: tuple[RawResource, ...]) -> tuple[RawResource, ...]:
+    """Each resource with the text of the constructor call at its recorded line of a Python
+    file (read once per file), so fix snippets can be the user's own call."""
+    from checker.rules.support.source_call import call_at, calls_in
+
+    calls: dict[str, Any] = {}
+    out = []
+    for raw in resources:
+        where = raw.source
+        if where is None or not where.file.endswith(".py"):
+            out.append(raw)
+            continue
+        if where.file not in calls:
+            try:
+                calls[where.file] = calls_in((root / where.file).read_text("utf-8"))
+            except (OSError, UnicodeDecodeError):
+                calls[where.file] = ()
+        code = call_at(calls[where.file], where.line, raw.type.rsplit(":", 1)[-1])
+        out.append(dataclasses.replace(raw, call_source=code) if code else raw)
+    return tuple(out)
 
 
 def _frames(run: Run, error: Mapping[str, Any]) -> list[str]:

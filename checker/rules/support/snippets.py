@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import keyword
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from checker.inventory import Resource
@@ -149,6 +149,7 @@ def rewrite(
     drop: frozenset[str] = frozenset(),
     header: str = "",
     code: Mapping[str, str] | None = None,
+    nested: Sequence[tuple[tuple[str | int, ...], str]] = (),
 ) -> str:
     """``res`` written out again as ``azure_native.<type_path>(...)`` with ``changes`` (camelCase
     inputs), its other known inputs kept and the unknown ones named in a ``# keep`` comment.
@@ -156,6 +157,13 @@ def rewrite(
     not replace on: the snippet then asks Pulumi to replace the resource (see
     :func:`replace_opts`). ``code`` gives Python expressions for inputs (camelCase) that are
     written as they are instead of as literals."""
+    lines = ["import pulumi"] if replace_on else []
+    lines.append(IMPORT)
+    if header:
+        lines.append(header)
+    own = _own_call(res, changes, code, nested, replace_on)
+    if own is not None:
+        return "\n".join(lines) + "\n# Your call, with only the fixed arguments changed:\n" + own
     written = dict(code or {})
     inputs = {k: v for k, v in res.inputs.items() if k not in drop}
     inputs.update(changes)
@@ -177,11 +185,33 @@ def rewrite(
     ]
     if unknown:
         text = text[:-1] + f"    # keep {', '.join(unknown)} as in your program\n)"
-    lines = ["import pulumi"] if replace_on else []
-    lines.append(IMPORT)
-    if header:
-        lines.append(header)
     return "\n".join(lines) + "\n" + text
+
+
+def _own_call(
+    res: Resource,
+    changes: Mapping[str, Any],
+    code: Mapping[str, str] | None,
+    nested: Sequence[tuple[tuple[str | int, ...], str]],
+    replace_on: tuple[str, ...],
+) -> str | None:
+    """The user's own constructor call (``res.call_source``, read from the program at its
+    recorded line) with the changes edited in; None without source or when an edit does not
+    fit the user's code. ``nested`` edits go inside the user's own arguments (a list element's
+    keyword) and take the place of ``code`` for the same argument when they fit."""
+    if res.call_source is None:
+        return None
+    from checker.rules.support import source_call
+
+    top = [((snake(k),), literal(v) if k in _FREE_FORM else py_value(v)) for k, v in changes.items()]
+    if nested:
+        found = source_call.edit(res.call_source, [*top, *nested], replace_on)
+        if found is not None:
+            return found
+    top += [((snake(k),), v) for k, v in (code or {}).items()]
+    if nested and not top:
+        return None  # the change does not fit the user's code: write the call out instead
+    return source_call.edit(res.call_source, top, replace_on)
 
 
 def availability_set(

@@ -1,0 +1,186 @@
+"""The user's own constructor call, read and edited with libcst.
+
+A program source finds the call that constructs each resource at its recorded line
+(:func:`calls_in`, :func:`call_at`) when it captures the program, and stores the call's text on
+the resource; rules stay pure and only edit that text (:func:`edit`) to write a fix snippet
+that is the user's call with just the fixed arguments changed - their variables (``rg.name``,
+``subnet.id``), loops and other arguments kept.
+
+libcst is imported only here, and only when a call is read or edited.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call in a source file: its lines, the called name's last part, and its text."""
+
+    start: int
+    end: int
+    name: str
+    code: str
+
+
+def calls_in(source: str) -> tuple[Call, ...]:
+    """Every call of the source whose callee is a name or attribute; () when it does not parse."""
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    try:
+        wrapper = MetadataWrapper(cst.parse_module(source))
+    except (cst.ParserSyntaxError, RecursionError, ValueError):
+        return ()
+    positions = wrapper.resolve(PositionProvider)
+    module = wrapper.module
+    found: list[Call] = []
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            func = node.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+            if isinstance(name, str):
+                where = positions[node]
+                found.append(Call(where.start.line, where.end.line, name, module.code_for_node(node)))
+
+    wrapper.visit(Visitor())
+    return tuple(found)
+
+
+def call_at(calls: Sequence[Call], line: int, class_name: str) -> str | None:
+    """The text of the innermost ``class_name(...)`` call spanning ``line``."""
+    spanning = [c for c in calls if c.name == class_name and c.start <= line <= c.end]
+    if not spanning:
+        return None
+    return max(spanning, key=lambda c: (c.start, -c.end)).code
+
+
+def _camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _string_key(node: Any) -> str | None:
+    import libcst as cst
+
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _set(node: Any, path: Path, value: Any) -> Any:
+    """``node`` with the value at ``path`` replaced (or a missing last key added), or None
+    when the path goes through something that is not a literal call, list or dict."""
+    import libcst as cst
+
+    key, rest = path[0], path[1:]
+    if isinstance(node, cst.Call) and isinstance(key, str):
+        args = list(node.args)
+        for i, arg in enumerate(args):
+            if arg.keyword is not None and arg.keyword.value == key:
+                inner = value if not rest else _set(arg.value, rest, value)
+                if inner is None:
+                    return None
+                args[i] = arg.with_changes(value=inner)
+                return node.with_changes(args=args)
+        if rest:
+            return None
+        return node.with_changes(args=_append(args, cst.Arg(
+            value=value, keyword=cst.Name(key),
+            equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+        )))
+    if isinstance(node, cst.List) and isinstance(key, int) and 0 <= key < len(node.elements):
+        elements = list(node.elements)
+        inner = value if not rest else _set(elements[key].value, rest, value)
+        if inner is None:
+            return None
+        elements[key] = elements[key].with_changes(value=inner)
+        return node.with_changes(elements=elements)
+    if isinstance(node, cst.Dict) and isinstance(key, str):
+        entries: list[Any] = list(node.elements)
+        for i, element in enumerate(entries):
+            if isinstance(element, cst.DictElement) and _string_key(element.key) in (key, _camel(key)):
+                inner = value if not rest else _set(element.value, rest, value)
+                if inner is None:
+                    return None
+                entries[i] = element.with_changes(value=inner)
+                return node.with_changes(elements=entries)
+        if rest:
+            return None
+        added = cst.DictElement(cst.SimpleString(repr(key)), value)
+        return node.with_changes(elements=_append(entries, added))
+    return None
+
+
+def _append(items: list[Any], new: Any) -> list[Any]:
+    """``items`` + ``new``, laid out like the last item (its trailing comma and line break)."""
+    import libcst as cst
+
+    if items and isinstance(items[-1].comma, cst.Comma):
+        trailing = items[-1].comma  # the line break before the closing bracket
+        if len(items) >= 2 and isinstance(items[-2].comma, cst.Comma):
+            items[-1] = items[-1].with_changes(comma=items[-2].comma)  # break + item indent
+        new = new.with_changes(comma=trailing)
+    elif items:
+        items[-1] = items[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    return [*items, new]
+
+
+_OPTIONS = re.compile(r"(^|\.)ResourceOptions$")
+
+
+def _with_options(call: Any, replace_on: Sequence[str], delete_first: bool) -> Any:
+    """The call with ``opts`` asking Pulumi to replace on ``replace_on`` (kept or merged)."""
+    import libcst as cst
+
+    wanted = f"[{', '.join(repr(p) for p in replace_on)}]"
+    new_opts = (
+        f"pulumi.ResourceOptions(replace_on_changes={wanted}"
+        + (", delete_before_replace=True)" if delete_first else ")")
+    )
+    existing = next((a for a in call.args if a.keyword is not None and a.keyword.value == "opts"), None)
+    if existing is None:
+        return _set(call, ("opts",), cst.parse_expression(new_opts))
+    value = existing.value
+    func = cst.Module([]).code_for_node(value.func) if isinstance(value, cst.Call) else ""
+    if isinstance(value, cst.Call) and _OPTIONS.search(func):
+        updated = _set(value, ("replace_on_changes",), cst.parse_expression(wanted))
+        if delete_first:
+            updated = _set(updated, ("delete_before_replace",), cst.Name("True"))
+        return _set(call, ("opts",), updated)
+    merged = f"pulumi.ResourceOptions.merge({cst.Module([]).code_for_node(value)}, {new_opts})"
+    return _set(call, ("opts",), cst.parse_expression(merged))
+
+
+def edit(
+    code: str,
+    edits: Sequence[tuple[Path, str]],
+    replace_on: Sequence[str] = (),
+    delete_first: bool = True,
+) -> str | None:
+    """The call ``code`` with each ``(path, python_expression)`` edit applied (paths of Python
+    keyword names, list indexes and dict keys, e.g. ``("ip_configurations", 0,
+    "private_ip_address")``) and, with ``replace_on``, resource options that ask for
+    replacement; None when an edit cannot be placed in the user's code (the caller then
+    writes the argument out itself)."""
+    import libcst as cst
+
+    try:
+        node: Any = cst.parse_expression(code)
+        for path, expression in edits:
+            node = _set(node, path, cst.parse_expression(expression)) if node is not None else None
+        if node is not None and replace_on:
+            node = _with_options(node, replace_on, delete_first)
+    except (cst.ParserSyntaxError, RecursionError, ValueError):
+        return None
+    if not isinstance(node, cst.Call):
+        return None
+    return str(cst.Module([]).code_for_node(node))
