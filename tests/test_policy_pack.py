@@ -392,6 +392,15 @@ def test_an_internal_error_in_one_rule_is_a_note_naming_it() -> None:
     assert not finding.note and finding.urn.endswith("::lonely")
 
 
+def test_a_finding_below_its_rules_severity_is_advisory() -> None:
+    s = StackBuilder("dev")
+    _vm(s, "spot", priority="Spot")  # MC101 rates a Spot VM info, not error
+    _vm(s, "regular")
+    document = document_from_analyzer(analyzer_resources(s.records))
+    found = {v.urn.rsplit("::", 1)[1]: v for v in analyze(document, [RULES_BY_ID["MC101"]])["MC101"]}
+    assert found["spot"].note and not found["regular"].note
+
+
 def test_stock_sdk_path_reports_the_same_findings(engine: PackProcess) -> None:
     """The policies also work when pulumi_policy's own servicer runs them (RulePolicy.validate
     over PolicyResource objects): same findings, same texts."""

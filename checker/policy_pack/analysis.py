@@ -20,6 +20,7 @@ from checker.escaping import terminal
 from checker.inventory import Document
 from checker.model import OPTION_FIELDS, Finding, RuleOptions, RuleOutcome
 from checker.report.base import finding_details
+from checker.rules import RULES_BY_ID
 from checker.rules.base import Rule
 
 # Rule options a policy's config may set, keyed as in ``[tool.maintcheck]``.
@@ -71,8 +72,9 @@ def read_options(config: Mapping[str, Any] | None) -> tuple[RuleOptions, list[st
 
 def violations(outcome: RuleOutcome) -> list[Violation]:
     """One rule's outcome as its policy reports it: unsuppressed findings on their resources;
-    could-not-judge, suppression notes and an internal error as advisory notes. Messages are
-    escaped for the terminal `pulumi preview` prints them on (names may hold anything)."""
+    could-not-judge, suppression notes, an internal error and findings below the rule's own
+    severity as advisory notes. Messages are escaped for the terminal `pulumi preview` prints
+    them on (names may hold anything)."""
     if outcome.error is not None:
         return [
             Violation(
@@ -81,8 +83,14 @@ def violations(outcome: RuleOutcome) -> list[Violation]:
                 note=True,
             )
         ]
+    # A finding the rule itself rates below its policy's level (MC101 on a Spot VM is info,
+    # MC301 on a zone-spread workload too) is advisory, whatever the policy's level.
+    default = RULES_BY_ID[outcome.rule_id].severity if outcome.rule_id in RULES_BY_ID else None
     out = [
-        Violation(terminal(finding_message(f)), f.resource.urn)
+        Violation(
+            terminal(finding_message(f)), f.resource.urn,
+            note=default is not None and f.severity < default,
+        )
         for f in outcome.findings
         if f.suppressed is None
     ]
