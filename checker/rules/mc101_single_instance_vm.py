@@ -174,10 +174,10 @@ def _fixes(vm: Resource, location: object) -> tuple[Fix, ...]:
     return tuple(fixes)
 
 
-def _move_fix(vm: Resource, location: object, others: list[Resource], zone: str) -> Fix:
-    """Two or more VMs of the workload in one zone: move this one to another zone; the first
-    VM by name stays (its finding goes once another VM has moved)."""
-    index = others.index(vm)
+def _move_fix(vm: Resource, location: object, others: list[Resource], index: int, zone: str) -> Fix:
+    """Two or more VMs of the workload in one zone (``others``, by name; ``vm`` is
+    ``others[index]``): move this one to another zone; the first VM by name stays (its finding
+    goes once another VM has moved)."""
     if index == 0:
         return Fix(
             title=f"Keep {vm.name!r} in zone {zone} and move another VM of the workload to "
@@ -203,21 +203,22 @@ def _spot(vm: Resource) -> bool:
     return isinstance(priority, str) and priority.lower() in ("spot", "low")
 
 
-def _served_from_pair(inv: Inventory, vm: Resource, vms: tuple[Resource, ...]) -> str | None:
-    """The paired region where other VMs of the workload run, if any."""
-    region = inv.location(vm)
+def _served_from_pair(inv: Inventory, region: object, vms: tuple[Resource, ...]) -> str | None:
+    """The region paired with ``region`` where VMs of the workload run, if any."""
     if not isinstance(region, str):
         return None
     pairs = region_pairs()
     for other in vms:
         where = inv.location(other)
-        if other is not vm and isinstance(where, str) and pairs.are_paired(region, where):
+        if isinstance(where, str) and pairs.are_paired(region, where):
             return where
     return None
 
 
 def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
     placements: dict[str, Any] = {}  # per workload: its VMs' placements are read once
+    zonal_order: dict[str, tuple[list[Resource], dict[Resource, int]]] = {}
+    pairs_served: dict[tuple[str, str | None], str | None] = {}
     for vm in inv.of_kind(t.VM):
         group = inv.vm_set(vm)
         if group is UNKNOWN:
@@ -251,9 +252,12 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
                 f"VMs of {where} are all in zone {zone} of {region}: maintenance can take all of "
                 f"them down together"
             )
-            zonal = sorted((v for v in workload.vms if v.get("zones")), key=lambda v: (v.name, v.urn))
-            if len(zonal) >= 2 and vm in zonal:
-                fixes = (_move_fix(vm, location, zonal, zone),)
+            if workload.key not in zonal_order:  # once per workload: its zonal VMs by name
+                ordered = sorted((v for v in workload.vms if v.get("zones")), key=lambda v: (v.name, v.urn))
+                zonal_order[workload.key] = (ordered, {v: i for i, v in enumerate(ordered)})
+            ordered, index = zonal_order[workload.key]
+            if len(ordered) >= 2 and vm in index:
+                fixes = (_move_fix(vm, location, ordered, index[vm], zone),)
         elif len(workload.names) > 1:
             case = (
                 f"VM {vm.name!r} is not in an availability set or scale set and no VM of {where} "
@@ -266,7 +270,10 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
                 f"and not spread over zones, so planned maintenance that reboots its host takes "
                 f"{where} down"
             )
-        pair = _served_from_pair(inv, vm, workload.vms)
+        served = (workload.key, location if isinstance(location, str) else None)
+        if served not in pairs_served:  # once per workload and region
+            pairs_served[served] = _served_from_pair(inv, location, workload.vms)
+        pair = pairs_served[served]
         if pair is not None:
             case += (
                 f". The VM goes down, but {where} is also served from {pair}, the paired region, "

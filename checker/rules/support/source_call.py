@@ -11,6 +11,7 @@ libcst is imported only here, and only when a call is read or edited.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -166,6 +167,25 @@ def edit(
     replace_on: Sequence[str] = (),
     delete_first: bool = True,
 ) -> str | None:
+    """See :func:`_edit`; cached, since the VMs a loop builds share one call and one fix."""
+    return _edit(code, tuple(edits), tuple(replace_on), delete_first)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(expression: str) -> Any:
+    """A parsed expression; libcst trees are immutable, so one parse serves every edit."""
+    import libcst as cst
+
+    return cst.parse_expression(expression)
+
+
+@functools.lru_cache(maxsize=4096)
+def _edit(
+    code: str,
+    edits: tuple[tuple[Path, str], ...],
+    replace_on: tuple[str, ...],
+    delete_first: bool,
+) -> str | None:
     """The call ``code`` with each ``(path, python_expression)`` edit applied (paths of Python
     keyword names, list indexes and dict keys, e.g. ``("ip_configurations", 0,
     "private_ip_address")``) and, with ``replace_on``, resource options that ask for
@@ -174,9 +194,9 @@ def edit(
     import libcst as cst
 
     try:
-        node: Any = cst.parse_expression(code)
+        node: Any = _parsed(code)
         for path, expression in edits:
-            node = _set(node, path, cst.parse_expression(expression)) if node is not None else None
+            node = _set(node, path, _parsed(expression)) if node is not None else None
         if node is not None and replace_on:
             node = _with_options(node, replace_on, delete_first)
     except (cst.ParserSyntaxError, RecursionError, ValueError):
