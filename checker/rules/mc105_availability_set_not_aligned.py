@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from checker.azure import types as t
+from checker.azure.classic import is_classic
 from checker.inventory import Inventory, Resource
 from checker.model import Finding, Fix, PatchOp, RuleOptions, Severity, Skipped
 from checker.rules.base import Rule, RuleDoc
@@ -48,7 +49,12 @@ def _fix(group: Resource, inv: Inventory) -> Fix:
         patch = (PatchOp(op, "/sku/name", "Aligned"),)
     else:
         patch = (PatchOp("add", "/sku", {"name": "Aligned"}),)
-    title = "Set sku.name to Aligned (Azure converts the set in place)"
+    classic = is_classic(group.type)
+    title = (
+        "Set managed = true (the classic provider replaces the set on managed, and its VMs with it)"
+        if classic
+        else "Set sku.name to Aligned (Azure converts the set in place)"
+    )
     snippet = s.availability_set(group, inv.location(group), {"sku": {"name": "Aligned"}})
     if whole_number(group.get("platformFaultDomainCount")) == 3:
         title += (
@@ -56,7 +62,7 @@ def _fix(group: Resource, inv: Inventory) -> Fix:
             "platformFaultDomainCount to 2, which recreates the set"
         )
         snippet += "\n# In a region with 2 managed fault domains, also platform_fault_domain_count=2."
-    return Fix(title=title, patch=patch, snippet=snippet, replacement=False)
+    return Fix(title=title, patch=patch, snippet=snippet, replacement=classic)
 
 
 def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:

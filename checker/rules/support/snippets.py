@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from checker.azure.classic import is_classic
 from checker.inventory import Resource
 from checker.values import is_known
 
@@ -157,6 +158,15 @@ def rewrite(
     not replace on: the snippet then asks Pulumi to replace the resource (see
     :func:`replace_opts`). ``code`` gives Python expressions for inputs (camelCase) that are
     written as they are instead of as literals."""
+    if is_classic(res.type):
+        # The classic provider already replaces on the properties Azure cannot change in place
+        # (availability_set_id, zone, custom_data, diff_disk_settings, domain counts, managed).
+        header = (header + "\n" if header else "") + (
+            f"# {res.name!r} uses the classic azure provider ({res.type}), which already replaces it "
+            "when these change:\n# no replace_on_changes needed; write the change with its "
+            "argument names (the azure-native form below shows what to set)."
+        )
+        replace_on = ()
     lines = ["import pulumi"] if replace_on else []
     lines.append(IMPORT)
     if header:
@@ -199,8 +209,8 @@ def _own_call(
     recorded line) with the changes edited in; None without source or when an edit does not
     fit the user's code. ``nested`` edits go inside the user's own arguments (a list element's
     keyword) and take the place of ``code`` for the same argument when they fit."""
-    if res.call_source is None:
-        return None
+    if res.call_source is None or is_classic(res.type):
+        return None  # a classic call has other argument names: the form below says what to set
     from checker.rules.support import source_call
 
     top = [((snake(k),), literal(v) if k in _FREE_FORM else py_value(v)) for k, v in changes.items()]
@@ -231,6 +241,12 @@ def members_recreated(group: Resource, members: tuple[Resource, ...]) -> str:
     needs ``replace_on_changes=["availabilitySet"]`` and ``delete_before_replace`` (it keeps its
     NIC and disks)."""
     opts = replace_opts(("availabilitySet",))
+    if members and all(is_classic(vm.type) for vm in members):
+        return (
+            f"# Recreating {group.name!r} recreates every VM in it (new VMs: temp and ephemeral "
+            "disks are lost,\n# dynamic addresses may change); the classic provider replaces "
+            "them on availability_set_id by itself."
+        )
     lines = [
         f"# Recreating {group.name!r} recreates every VM in it (new VMs: temp and ephemeral disks",
         "# are lost, dynamic addresses may change). Give each of them, in your program:",
