@@ -6,6 +6,7 @@ location they know from the resource's inputs, so a user can paste them and they
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 from collections.abc import Mapping, Sequence
@@ -82,6 +83,7 @@ def call(type_path: str, logical_name: str, *args: str, var: str | None = None) 
     return "\n".join(lines)
 
 
+@functools.lru_cache(maxsize=2048)
 def snake(camel: str) -> str:
     """The Python keyword of a camelCase property: ``privateIPAddress`` -> ``private_ip_address``."""
     name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", camel)
