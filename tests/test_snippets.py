@@ -159,14 +159,19 @@ RUNNER = textwrap.dedent(
         def call(self, args):
             return dict(args.args)
 
-    class Stand:
-        # A program variable (a resource, or a value read from one): id and name are outputs;
-        # other attributes and items are stand-ins too (lb.backend_address_pools[0].id).
+    class Stand(dict):
+        # A program variable (a resource, an args object, or a value read from one): id and
+        # name are outputs; other attributes and items are stand-ins too
+        # (lb.backend_address_pools[0].id); as an input it is an empty object.
 
         def __init__(self, path):
+            super().__init__()
             self._path = path
             self.id = pulumi.Output.from_input("/subscriptions/s/resourceGroups/rg/" + path)
             self.name = pulumi.Output.from_input(path)
+
+        def __hash__(self):
+            return id(self)
 
         def __getattr__(self, attr):
             if attr.startswith("__"):

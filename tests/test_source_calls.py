@@ -26,6 +26,7 @@ PROGRAM = Path(__file__).parent / "fixtures" / "programs" / "own_calls"
 NIC = "azure-native:network:NetworkInterface"
 PIP = "azure-native:network:PublicIPAddress"
 VM = "azure-native:compute:VirtualMachine"
+VMSS = "azure-native:compute:VirtualMachineScaleSet"
 
 # -- reading and editing calls -----------------------------------------------------------------
 
@@ -68,8 +69,12 @@ def test_edit_changes_only_the_fixed_arguments_and_merges_options() -> None:
     assert plain is not None
     merged = sc.edit(plain, [], replace_on=("zones",))
     assert merged is not None and "pulumi.ResourceOptions.merge(other, pulumi.ResourceOptions(" in merged
-    # a path through something that is not a literal does not fit: None
-    assert sc.edit(plain, [(("storage_profile", "os_disk", "caching"), "'x'")]) is None
+    # missing keys are written as dict literals; "-" appends to a list
+    added = sc.edit(plain, [(("storage_profile", "os_disk", "caching"), "'x'"), (("zones", "-"), "'1'")])
+    assert added is not None and "storage_profile={'os_disk': {'caching': 'x'}}" in added
+    assert "zones=['1']" in added
+    # a path through something that is not a literal (a variable) does not fit: None
+    assert sc.edit(plain, [(("opts", "x"), "1")]) is None
 
 
 # -- a real program run --------------------------------------------------------------------------
@@ -78,7 +83,8 @@ def test_edit_changes_only_the_fixed_arguments_and_merges_options() -> None:
 @cache
 def _findings() -> tuple[Finding, ...]:
     docs = load_path(PROGRAM, LoadOptions())
-    found, _ = run_rules(Inventory.build(docs), Settings(select=("MC201", "MC202", "MC211")))
+    rules = ("MC107", "MC201", "MC202", "MC211", "MC403")
+    found, _ = run_rules(Inventory.build(docs), Settings(select=rules))
     return tuple(found)
 
 
@@ -97,7 +103,7 @@ def _mocked() -> tuple[tuple[Finding, int, dict[str, Any]], ...]:
 @pytest.mark.slow
 def test_program_resources_carry_their_calls() -> None:
     by_rule = {f.rule_id: f for f in _findings()}
-    assert set(by_rule) == {"MC201", "MC202", "MC211"}
+    assert set(by_rule) == {"MC107", "MC201", "MC202", "MC211", "MC403"}
     assert by_rule["MC201"].resource.call_source is not None
     assert by_rule["MC201"].resource.call_source.startswith("azure_native.network.NetworkInterface(")
 
@@ -142,3 +148,22 @@ def test_mc202_and_mc211_snippets_keep_the_other_arguments_and_run() -> None:
     assert vm["options"]["replaceOnChanges"] == ["storageProfile.osDisk.diffDiskSettings"]
     assert vm["options"]["deleteBeforeReplace"] is True
     assert "ignore_changes=[\"tags\"]" in fix.snippet  # the user's own options are kept
+
+
+@pytest.mark.slow
+def test_mc107_and_mc403_snippets_edit_the_users_scale_set() -> None:
+    runs = {f.rule_id: (f.fixes[i], r) for f, i, r in _mocked() if f.rule_id in ("MC107", "MC403")}
+    fix, result = runs["MC107"]
+    assert "# Your call" in fix.snippet and "os_profile=app_profile" in fix.snippet
+    (vmss,) = [r["inputs"] for r in result["resources"] if r["type"] == VMSS]
+    assert vmss["upgradePolicy"]["mode"] == "Rolling"
+    assert vmss["upgradePolicy"]["rollingUpgradePolicy"]["maxBatchInstancePercent"] == 20
+    (ext,) = vmss["virtualMachineProfile"]["extensionProfile"]["extensions"]
+    assert ext["type"] == "ApplicationHealthWindows"
+    assert ext["settings"] == {"protocol": "http", "port": 80, "requestPath": "/health"}  # as Azure reads it
+    assert vmss["automaticRepairsPolicy"] == {"enabled": True, "gracePeriod": "PT10M"}
+    assert vmss["sku"] == {"name": "Standard_D2s_v5", "capacity": 2}  # kept
+    fix, result = runs["MC403"]
+    # os_profile is the program's variable: the edit cannot go inside it, so the snippet says
+    # what to set instead of rewriting the call with a guess
+    assert "AutomaticByPlatform" in fix.snippet

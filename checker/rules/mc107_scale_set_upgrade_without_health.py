@@ -155,10 +155,19 @@ def _fix(vmss: Resource, inv: Inventory) -> Fix:
     extension = _extension(_windows(vmss))
     kind = extension["type"]
     changes = _changes(vmss, extension)
+    policy = vmss.inputs.get("upgradePolicy")
+    nested: list[tuple[tuple[str | int, ...], str]] = [(("upgrade_policy", "mode"), "'Rolling'")]
+    if not (isinstance(policy, Mapping) and "rollingUpgradePolicy" in policy):
+        nested.append((("upgrade_policy", "rolling_upgrade_policy"), s.py_value(_ROLLING)))
+    extensions = ("virtual_machine_profile", "extension_profile", "extensions", "-")
+    nested.append((extensions, s.py_value(extension)))
+    if "automaticRepairsPolicy" not in vmss.inputs:
+        nested.append((("automatic_repairs_policy",), s.py_value(_REPAIRS)))
     snippet = s.rewrite(
         vmss, "compute.VirtualMachineScaleSet", inv.location(vmss), changes,
         header="# Updated in place; point the health extension at an endpoint that says whether "
         "the instance serves.",
+        nested=nested,
     )
     if not s.fully_known(changes.get("virtualMachineProfile")):
         snippet += (

@@ -137,6 +137,16 @@ def _fix(res: Resource, inv: Inventory) -> Fix:
     ]
     if res.kind == t.SCALE_SET:
         lines.append("# A Flexible scale set also needs the Application Health extension (see MC107).")
+    if res.call_source is not None:
+        where_path = ("virtual_machine_profile", "os_profile") if res.kind == t.SCALE_SET else ("os_profile",)
+        kind = "compute.VirtualMachineScaleSet" if res.kind == t.SCALE_SET else "compute.VirtualMachine"
+        own = s.rewrite(
+            res, kind, inv.location(res), {}, header="\n".join(lines[1:2] + lines[-1:]),
+            nested=[((*where_path, "windows_configuration", "patch_settings", "patch_mode"),
+                     "'AutomaticByPlatform'")],
+        )
+        if "# Your call" in own:
+            lines = [own]
     title = "Let Azure orchestrate guest patching: patchMode AutomaticByPlatform (availability-first)"
     if _custom_image(res):
         title += (

@@ -90,8 +90,9 @@ def snake(camel: str) -> str:
     return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
 
-# Properties whose keys are the user's own (not SDK property names) and stay as they are.
-_FREE_FORM = frozenset({"tags"})
+# Properties whose keys are the user's own or free-form JSON (not SDK property names) and stay
+# as they are: tags, an extension's settings.
+_FREE_FORM = frozenset({"tags", "settings", "protectedSettings"})
 
 
 def py_value(value: Any) -> str:
@@ -217,7 +218,9 @@ def _own_call(
 
     top = [((snake(k),), literal(v) if k in _FREE_FORM else py_value(v)) for k, v in changes.items()]
     if nested:
-        found = source_call.edit(res.call_source, [*top, *nested], replace_on)
+        covered = {path[0] for path, _ in nested}
+        rest = [edit for edit in top if edit[0][0] not in covered]
+        found = source_call.edit(res.call_source, [*rest, *nested], replace_on)
         if found is not None:
             return found
     top += [((snake(k),), v) for k, v in (code or {}).items()]

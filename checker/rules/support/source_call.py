@@ -78,8 +78,9 @@ def _string_key(node: Any) -> str | None:
 
 
 def _set(node: Any, path: Path, value: Any) -> Any:
-    """``node`` with the value at ``path`` replaced (or a missing last key added), or None
-    when the path goes through something that is not a literal call, list or dict."""
+    """``node`` with the value at ``path`` replaced (missing keys added as dict literals; ``-``
+    appends to a list), or None when the path goes through something that is not a literal
+    call, list or dict."""
     import libcst as cst
 
     key, rest = path[0], path[1:]
@@ -92,12 +93,13 @@ def _set(node: Any, path: Path, value: Any) -> Any:
                     return None
                 args[i] = arg.with_changes(value=inner)
                 return node.with_changes(args=args)
-        if rest:
-            return None
         return node.with_changes(args=_append(args, cst.Arg(
-            value=value, keyword=cst.Name(key),
+            value=_nested(rest, value), keyword=cst.Name(key),
             equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
-        )))
+        ), node.whitespace_before_args))
+    if isinstance(node, cst.List) and key == "-" and not rest:
+        lead = node.lbracket.whitespace_after
+        return node.with_changes(elements=_append(list(node.elements), cst.Element(value), lead))
     if isinstance(node, cst.List) and isinstance(key, int) and 0 <= key < len(node.elements):
         elements = list(node.elements)
         inner = value if not rest else _set(elements[key].value, rest, value)
@@ -114,21 +116,35 @@ def _set(node: Any, path: Path, value: Any) -> Any:
                     return None
                 entries[i] = element.with_changes(value=inner)
                 return node.with_changes(elements=entries)
-        if rest:
-            return None
-        added = cst.DictElement(cst.SimpleString(repr(key)), value)
-        return node.with_changes(elements=_append(entries, added))
+        added = cst.DictElement(cst.SimpleString(repr(key)), _nested(rest, value))
+        return node.with_changes(elements=_append(entries, added, node.lbrace.whitespace_after))
     return None
 
 
-def _append(items: list[Any], new: Any) -> list[Any]:
-    """``items`` + ``new``, laid out like the last item (its trailing comma and line break)."""
+def _nested(path: Path, value: Any) -> Any:
+    """``value`` under the missing keys ``path`` as dict literals (``{'mode': 'Rolling'}``);
+    an append (``-``) under a missing key is a one-element list."""
+    import libcst as cst
+
+    for key in reversed(path):
+        if key == "-":
+            value = cst.List([cst.Element(value)])
+        else:
+            value = cst.Dict([cst.DictElement(cst.SimpleString(repr(key)), value)])
+    return value
+
+
+def _append(items: list[Any], new: Any, lead: Any = None) -> list[Any]:
+    """``items`` + ``new``, laid out like the last item (its trailing comma and line break);
+    ``lead`` is the whitespace after the opening bracket (the first item's indent)."""
     import libcst as cst
 
     if items and isinstance(items[-1].comma, cst.Comma):
         trailing = items[-1].comma  # the line break before the closing bracket
         if len(items) >= 2 and isinstance(items[-2].comma, cst.Comma):
             items[-1] = items[-1].with_changes(comma=items[-2].comma)  # break + item indent
+        elif isinstance(lead, cst.ParenthesizedWhitespace):
+            items[-1] = items[-1].with_changes(comma=cst.Comma(whitespace_after=lead))
         new = new.with_changes(comma=trailing)
     elif items:
         items[-1] = items[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
