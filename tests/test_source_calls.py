@@ -75,6 +75,10 @@ def test_edit_changes_only_the_fixed_arguments_and_merges_options() -> None:
     assert "zones=['1']" in added
     # a path through something that is not a literal (a variable) does not fit: None
     assert sc.edit(plain, [(("opts", "x"), "1")]) is None
+    # nor through the user's own helper: only SDK ...Args calls take SDK keyword names
+    helper = 'compute.VirtualMachine("x", storage_profile=compute.StorageProfileArgs(os_disk=os_disk()))'
+    assert sc.edit(helper, [(("storage_profile", "os_disk", "caching"), "'x'")]) is None
+    assert sc.edit(helper, [(("storage_profile", "image_reference"), "img")]) is not None
 
 
 # -- a real program run --------------------------------------------------------------------------

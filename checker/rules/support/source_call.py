@@ -77,14 +77,24 @@ def _string_key(node: Any) -> str | None:
     return None
 
 
-def _set(node: Any, path: Path, value: Any) -> Any:
+def _is_args(node: Any) -> bool:
+    """An SDK arguments object (``...Args(...)``): only those take SDK keyword names; any other
+    call inside the user's arguments may be their own helper."""
+    import libcst as cst
+
+    func = node.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+    return isinstance(name, str) and name.endswith(("Args", "ArgsDict"))
+
+
+def _set(node: Any, path: Path, value: Any, root: bool = False) -> Any:
     """``node`` with the value at ``path`` replaced (missing keys added as dict literals; ``-``
     appends to a list), or None when the path goes through something that is not a literal
     call, list or dict."""
     import libcst as cst
 
     key, rest = path[0], path[1:]
-    if isinstance(node, cst.Call) and isinstance(key, str):
+    if isinstance(node, cst.Call) and isinstance(key, str) and (root or _is_args(node)):
         args = list(node.args)
         for i, arg in enumerate(args):
             if arg.keyword is not None and arg.keyword.value == key:
@@ -165,16 +175,16 @@ def _with_options(call: Any, replace_on: Sequence[str], delete_first: bool) -> A
     )
     existing = next((a for a in call.args if a.keyword is not None and a.keyword.value == "opts"), None)
     if existing is None:
-        return _set(call, ("opts",), cst.parse_expression(new_opts))
+        return _set(call, ("opts",), cst.parse_expression(new_opts), root=True)
     value = existing.value
     func = cst.Module([]).code_for_node(value.func) if isinstance(value, cst.Call) else ""
     if isinstance(value, cst.Call) and _OPTIONS.search(func):
-        updated = _set(value, ("replace_on_changes",), cst.parse_expression(wanted))
+        updated = _set(value, ("replace_on_changes",), cst.parse_expression(wanted), root=True)
         if delete_first:
-            updated = _set(updated, ("delete_before_replace",), cst.Name("True"))
-        return _set(call, ("opts",), updated)
+            updated = _set(updated, ("delete_before_replace",), cst.Name("True"), root=True)
+        return _set(call, ("opts",), updated, root=True)
     merged = f"pulumi.ResourceOptions.merge({cst.Module([]).code_for_node(value)}, {new_opts})"
-    return _set(call, ("opts",), cst.parse_expression(merged))
+    return _set(call, ("opts",), cst.parse_expression(merged), root=True)
 
 
 def edit(
@@ -212,7 +222,7 @@ def _edit(
     try:
         node: Any = _parsed(code)
         for path, expression in edits:
-            node = _set(node, path, _parsed(expression)) if node is not None else None
+            node = _set(node, path, _parsed(expression), root=True) if node is not None else None
         if node is not None and replace_on:
             node = _with_options(node, replace_on, delete_first)
     except (cst.ParserSyntaxError, RecursionError, ValueError):
