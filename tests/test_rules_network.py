@@ -526,7 +526,7 @@ def test_mc201_snippet_keeps_the_configs_public_ip_pools_and_the_nics_other_argu
     (finding,) = only(scan(s)[0], "MC201")
     snippet = finding.fixes[0].snippet
     compile(snippet, "<mc201>", "exec")
-    assert f"public_ip_address={{'id': {pip.id!r}}}" in snippet
+    assert "public_ip_address={'id': web_pip.id}" in snippet  # the program's variable, not its id
     assert f"load_balancer_backend_address_pools=[{{'id': {pool!r}}}]" in snippet
     assert "tags={'team': 'web'}" in snippet and "dns_settings={'dns_servers': ['10.0.0.4']}" in snippet
     assert "verify it is unused; on an existing VM use its current address" in finding.fixes[0].title

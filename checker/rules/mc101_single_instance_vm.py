@@ -68,10 +68,11 @@ def _second(vm: Resource, location: object, placement: str) -> str:
     )
     name = f"{vm.name}-2"
     args = [s.resource_group_arg(vm), s.location_arg(vm, location), size_arg, placement]
+    code = s.call("compute.VirtualMachine", name, *args)
     return (
         "# A second instance: the same image, size and OS profile, with its own NIC:\n"
-        + s.call("compute.VirtualMachine", name, *args)
-        + "\n    # ... and the other arguments of the first, with its own network interface"
+        + code[:-1]
+        + "    # ... and the other arguments of the first, with its own network interface\n)"
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from checker.inventory import Inventory
+from checker.inventory import Inventory, Resource
 from checker.model import Finding, Fix, PatchOp, RuleOptions, Severity, Skipped
 from checker.rules.base import Rule, RuleDoc
 from checker.rules.support import network as net
@@ -95,20 +95,40 @@ def _proposal(cfg: net.IpConfig, pool: net.AddressPool) -> tuple[str | None, str
 _WRITTEN = ("name", "subnet", "privateIPAllocationMethod", "privateIPAddress")
 
 
-def _config_code(cfg: net.IpConfig, value: str, indent: str) -> str:
+def _reference(inv: Inventory, cfg: net.IpConfig, value: Any) -> str | None:
+    """``{'id': <variable>.id}`` for a reference to a scanned resource, as the program would
+    write it; None for other references (a child id such as a backend pool)."""
+    arm_id = value.get("id") if isinstance(value, Mapping) and set(value) == {"id"} else None
+    if not isinstance(arm_id, str):
+        return None
+    target = inv.by_id(cfg.owner, arm_id)
+    return f"{{'id': {s.identifier(target.name)}.id}}" if isinstance(target, Resource) else None
+
+
+def _config_code(cfg: net.IpConfig, inv: Inventory, value: str, indent: str) -> str:
     """The ip configuration with a static address, keeping its other arguments (public IP,
-    load balancer pools, ...) and naming the ones not known offline."""
+    load balancer pools, ...) and naming the ones not known offline. In a program (its source
+    known) ids are stand-ins: a reference is written as the program's variable, or kept."""
     given = net.at_pointer(cfg.owner.inputs, cfg.pointer)
     others = [(k, v) for k, v in given.items() if k not in _WRITTEN] if isinstance(given, Mapping) else []
+    program = cfg.owner.call_source is not None
+    written, unknown = [], []
+    for key, item in others:
+        ref = _reference(inv, cfg, item)
+        if ref is not None:
+            written.append(f"    {s.snake(key)}={ref},")
+        elif s.fully_known(item) and not (program and "id" in str(item)):
+            written.append(f"    {s.kwarg(key, item)},")
+        else:
+            unknown.append(s.snake(key))
     lines = [
         "azure_native.network.NetworkInterfaceIPConfigurationArgs(",
         f"    name={cfg.name!r},",
         f"    subnet=azure_native.network.SubnetArgs(id={net.config_subnet_id(cfg)}),",
         '    private_ip_allocation_method="Static",',
         f"    private_ip_address={value!r},  # verify it is unused",
-        *(f"    {s.kwarg(k, v)}," for k, v in others if s.fully_known(v)),
+        *written,
     ]
-    unknown = [s.snake(k) for k, v in others if not s.fully_known(v)]
     if unknown:
         lines.append(f"    # keep {', '.join(unknown)} as in your program")
     lines.append(")")
@@ -124,7 +144,7 @@ def _nic_fix(cfg: net.IpConfig, inv: Inventory, address: str | None, how: str) -
     items = []
     for i in range(count):
         if i == index:
-            items.append("        " + _config_code(cfg, value, "        ") + ",")
+            items.append("        " + _config_code(cfg, inv, value, "        ") + ",")
         else:
             items.append(f"        # ip configuration {i}: as in your program")
     code = "[\n" + "\n".join(items) + "\n    ]"
