@@ -153,7 +153,7 @@ def test_workload_also_in_the_paired_region_is_served_from_the_pair() -> None:
     findings, _ = run(east, west)
     assert len(findings) == 2
     for finding in findings:
-        assert "The VM goes down, but workload 'api' is also served from" in finding.message
+        assert "The VM goes down, but the workload is also served from" in finding.message
     north = StackBuilder("north", config={"azure-native:location": "northeurope"})
     north.add(VM, "api-north", {"tags": {"workload": "api"}})
     findings, _ = run(east, north)  # not a pair: no such sentence

@@ -277,7 +277,7 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
         pair = pairs_served[served]
         if pair is not None:
             case += (
-                f". The VM goes down, but {where} is also served from {pair}, the paired region, "
+                f". The VM goes down, but the workload is also served from {pair}, the paired region, "
                 f"which Azure does not maintain at the same time"
             )
         severity = None

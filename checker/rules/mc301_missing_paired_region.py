@@ -16,7 +16,8 @@ DOC = RuleDoc(
     what=(
         "Checks workloads (VMs grouped by the workload tag, else by availability set or scale "
         "set, else by replica names such as web-0, web-1, across every stack and file of the "
-        "scan) that run in exactly one region. When that region has a pair (either region listing the other counts, so "
+        "scan) that run in exactly one region. When that region has a pair (either region "
+        "listing the other counts, so "
         "westus3 -> eastus is a pair) and no VM of the workload runs in the pair, it reports the "
         "workload once, on its set or scale set (else on its first VM by name): a warning, info "
         "when the workload's VMs span two or more zones of the region. A region without a pair "

@@ -16,7 +16,8 @@ DOC = RuleDoc(
     what=(
         "Checks workloads (VMs grouped by the workload tag, else by availability set or scale "
         "set, else by replica names such as web-0, web-1, across every stack and file of the "
-        "scan) that run in two or more regions that all have pairs, where no two of the regions are a pair. It reports "
+        "scan) that run in two or more regions that all have pairs, where no two of the regions "
+        "are a pair. It reports "
         "the workload once, on its set or scale set (else on its first VM by name): a warning "
         "(never stricter than MC301's one region), info when the VMs span two or more zones in "
         "each region. A region without a pair (zone-only by design) never makes it fire."
