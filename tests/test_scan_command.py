@@ -297,7 +297,8 @@ def test_scan_without_paths_finds_projects_and_scans_by_stack_groups(
     write_project(tmp_path / ".venv" / "x", "raise SystemExit(3)\n", {"dev": "eastus"})
     monkeypatch.chdir(tmp_path)
 
-    run = runner.invoke(cli, ["scan", "--format", "json", "--select", "MC301"])
+    # The VMs span two zones: MC301 is info for them (the catalog), so fail on info.
+    run = runner.invoke(cli, ["scan", "--format", "json", "--select", "MC301", "--fail-on", "info"])
     assert run.exit_code == 1, run.output
     # The prod pair is one scan (each sees the other region); dev alone misses its pair, and
     # so does the api project's only stack.
@@ -310,7 +311,9 @@ def test_scan_without_paths_finds_projects_and_scans_by_stack_groups(
 
     # Configured groups win: prod-westus is then in no group and scanned alone.
     (tmp_path / "maintcheck.toml").write_text('stack-groups = [["dev", "prod-eastus"]]\n')
-    grouped = runner.invoke(cli, ["scan", "infra", "--format", "json", "--select", "MC301"])
+    grouped = runner.invoke(
+        cli, ["scan", "infra", "--format", "json", "--select", "MC301", "--fail-on", "info"]
+    )
     assert grouped.exit_code == 1, grouped.output
     # dev + prod-eastus are both eastus (no pair); prod-westus alone has no pair either.
     assert _mc301_stacks(grouped.output) == ["dev", "prod-westus"], grouped.output
@@ -319,7 +322,7 @@ def test_scan_without_paths_finds_projects_and_scans_by_stack_groups(
     (tmp_path / "maintcheck.toml").unlink()
     explicit = runner.invoke(
         cli, ["scan", "infra", "--stack", "dev", "--stack", "prod-westus", "--format", "json",
-              "--select", "MC301"],
+              "--select", "MC301", "--fail-on", "info"],
     )
     assert explicit.exit_code == 0, explicit.output  # eastus + westus: a pair
 
