@@ -244,7 +244,8 @@ def test_a_fix_that_recreates_needs_unsafe_fixes_and_adds_replace_on_changes(tmp
     unsafe = fix(proj, "--select", "MC103", "--unsafe-fixes")
     assert unsafe.returncode == 0, unsafe.stdout + unsafe.stderr
     text = (proj / "__main__.py").read_text()
-    assert "    platform_update_domain_count=2,  # chosen in 2019\n" in text
+    # 5 update domains: the catalog proposes 5 whenever 5 meets max-unavailable
+    assert "    platform_update_domain_count=5,  # chosen in 2019\n" in text
     assert (
         '    platform_fault_domain_count=2,\n'
         '    opts=pulumi.ResourceOptions(replace_on_changes=["platformUpdateDomainCount"], '
@@ -347,9 +348,9 @@ def test_reference_dev_stack_is_fixed_in_its_stack_file_then_unsafely(tmp_path: 
     left = scan_rules(tmp_path, "--stack", "dev")
     assert {rule for rule, _ in left} == {"MC101", "MC301"}  # both need new resources
     config = yaml.safe_load((tmp_path / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
-    assert config["maintcheck-reference:appUpdateDomains"] == 2
+    assert config["maintcheck-reference:appUpdateDomains"] == 5  # 5 when 5 meets the bound
     stack_text = (tmp_path / "stacks" / "Pulumi.dev.yaml").read_text()
-    assert "appUpdateDomains: 2      # MC103: both app VMs in one update domain" in stack_text
+    assert "appUpdateDomains: 5      # MC103: both app VMs in one update domain" in stack_text
     text = (tmp_path / "__main__.py").read_text()
     assert 'replace_on_changes=["platformUpdateDomainCount"]' in text
     # The app VMs are recreated with their set, and every VM with its managed OS disk.

@@ -61,7 +61,7 @@ def test_edit_changes_only_the_fixed_arguments_and_merges_options() -> None:
     assert edited is not None
     assert 'f"vm-{i}"' in edited and "resource_group_name=rg.name" in edited
     assert "\"caching\": 'ReadWrite'" in edited and "zones=['1']" in edited
-    assert ("opts=pulumi.ResourceOptions(depends_on=[nic], replace_on_changes=['zones'], "
+    assert ('opts=pulumi.ResourceOptions(depends_on=[nic], replace_on_changes=["zones"], '
             "delete_before_replace=True)") in edited
     compile(edited, "<edited>", "eval")
     # options held in a variable are merged, not dropped

@@ -6,13 +6,13 @@ the resource; rules stay pure and only edit that text (:func:`edit`) to write a 
 that is the user's call with just the fixed arguments changed - their variables (``rg.name``,
 ``subnet.id``), loops and other arguments kept.
 
-libcst is imported only here, and only when a call is read or edited.
+libcst is imported only here, and only when a call is read or edited; the layout and options
+helpers are ``maintcheck fix``'s own (checker.fix.edits), so snippets and edits look alike.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -60,7 +60,9 @@ def call_at(calls: Sequence[Call], line: int, class_name: str) -> str | None:
     spanning = [c for c in calls if c.name == class_name and c.start <= line <= c.end]
     if not spanning:
         return None
-    return max(spanning, key=lambda c: (c.start, -c.end)).code
+    # as `maintcheck fix` finds it (checker.fix.edits.find_call): a call starting on the line,
+    # else the tightest one around it
+    return min(spanning, key=lambda c: (c.start != line, c.end - c.start)).code
 
 
 def _camel(snake: str) -> str:
@@ -92,6 +94,8 @@ def _set(node: Any, path: Path, value: Any, root: bool = False) -> Any:
     appends to a list), or None when the path goes through something that is not a literal
     call, list or dict."""
     import libcst as cst
+
+    from checker.fix.edits import _append
 
     key, rest = path[0], path[1:]
     if isinstance(node, cst.Call) and isinstance(key, str) and (root or _is_args(node)):
@@ -144,57 +148,9 @@ def _nested(path: Path, value: Any) -> Any:
     return value
 
 
-def _append(items: list[Any], new: Any, lead: Any = None) -> list[Any]:
-    """``items`` + ``new``, laid out like the last item (its trailing comma and line break);
-    ``lead`` is the whitespace after the opening bracket (the first item's indent)."""
-    import libcst as cst
-
-    if items and isinstance(items[-1].comma, cst.Comma):
-        trailing = items[-1].comma  # the line break before the closing bracket
-        if len(items) >= 2 and isinstance(items[-2].comma, cst.Comma):
-            items[-1] = items[-1].with_changes(comma=items[-2].comma)  # break + item indent
-        elif isinstance(lead, cst.ParenthesizedWhitespace):
-            items[-1] = items[-1].with_changes(comma=cst.Comma(whitespace_after=lead))
-        new = new.with_changes(comma=trailing)
-    elif items:
-        items[-1] = items[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-    return [*items, new]
-
-
-_OPTIONS = re.compile(r"(^|\.)ResourceOptions$")
-
-
-def _with_options(call: Any, replace_on: Sequence[str], delete_first: bool) -> Any:
-    """The call with ``opts`` asking Pulumi to replace on ``replace_on`` (kept or merged)."""
-    import libcst as cst
-
-    wanted = f"[{', '.join(repr(p) for p in replace_on)}]"
-    new_opts = (
-        f"pulumi.ResourceOptions(replace_on_changes={wanted}"
-        + (", delete_before_replace=True)" if delete_first else ")")
-    )
-    existing = next((a for a in call.args if a.keyword is not None and a.keyword.value == "opts"), None)
-    if existing is None:
-        return _set(call, ("opts",), cst.parse_expression(new_opts), root=True)
-    value = existing.value
-    func = cst.Module([]).code_for_node(value.func) if isinstance(value, cst.Call) else ""
-    if isinstance(value, cst.Call) and _OPTIONS.search(func):
-        updated = _set(value, ("replace_on_changes",), cst.parse_expression(wanted), root=True)
-        if delete_first:
-            updated = _set(updated, ("delete_before_replace",), cst.Name("True"), root=True)
-        return _set(call, ("opts",), updated, root=True)
-    merged = f"pulumi.ResourceOptions.merge({cst.Module([]).code_for_node(value)}, {new_opts})"
-    return _set(call, ("opts",), cst.parse_expression(merged), root=True)
-
-
-def edit(
-    code: str,
-    edits: Sequence[tuple[Path, str]],
-    replace_on: Sequence[str] = (),
-    delete_first: bool = True,
-) -> str | None:
+def edit(code: str, edits: Sequence[tuple[Path, str]], replace_on: Sequence[str] = ()) -> str | None:
     """See :func:`_edit`; cached, since the VMs a loop builds share one call and one fix."""
-    return _edit(code, tuple(edits), tuple(replace_on), delete_first)
+    return _edit(code, tuple(edits), tuple(replace_on))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -210,21 +166,23 @@ def _edit(
     code: str,
     edits: tuple[tuple[Path, str], ...],
     replace_on: tuple[str, ...],
-    delete_first: bool,
 ) -> str | None:
     """The call ``code`` with each ``(path, python_expression)`` edit applied (paths of Python
     keyword names, list indexes and dict keys, e.g. ``("ip_configurations", 0,
     "private_ip_address")``) and, with ``replace_on``, resource options that ask for
-    replacement; None when an edit cannot be placed in the user's code (the caller then
-    writes the argument out itself)."""
+    replacement, deleting first (as ``maintcheck fix`` writes them: checker.fix.edits); None
+    when an edit cannot be placed in the user's code (the caller then writes the argument out
+    itself)."""
     import libcst as cst
+
+    from checker.fix.edits import _with_replacement
 
     try:
         node: Any = _parsed(code)
         for path, expression in edits:
             node = _set(node, path, _parsed(expression), root=True) if node is not None else None
         if node is not None and replace_on:
-            node = _with_options(node, replace_on, delete_first)
+            node = _with_replacement(node, replace_on, "pulumi.ResourceOptions")
     except (cst.ParserSyntaxError, RecursionError, ValueError):
         return None
     if not isinstance(node, cst.Call):
