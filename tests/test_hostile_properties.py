@@ -69,7 +69,8 @@ def test_any_name_stays_escaped_in_every_format_and_is_only_quoted_in_snippets(n
         if finding.rule_id == "MC101":
             for fix in finding.fixes:
                 registered = _exec_snippet(fix.snippet)
-                assert f"{name}-0" in registered or f"{name}-as" in registered
+                # the VM itself, rewritten, and a second instance named after it
+                assert name in registered and f"{name}-2" in registered
 
 
 @PROPERTY

@@ -36,16 +36,6 @@ def string(text: str) -> str:
     return repr(text)
 
 
-def fstring(text: str, expression: str) -> str:
-    """An f-string literal ``f"<text>{expression}"`` whose literal part is ``text`` exactly, as
-    :func:`string` quotes it with braces doubled, so nothing in ``text`` is ever evaluated:
-    ``fstring("web-", "i")`` -> ``f"web-{i}"``."""
-    quoted = string(text)
-    quote = '"' if '"' not in text else quoted[-1]  # repr's own quote when ``text`` holds a '"'
-    body = quoted[1:-1].replace("{", "{{").replace("}", "}}")
-    return f"f{quote}{body}{{{expression}}}{quote}"
-
-
 def literal(value: Any) -> str:
     """A Python literal for a JSON-like value (markers become ``...`` placeholders)."""
     if not is_known(value):
