@@ -26,7 +26,8 @@ from typing import Any
 import libcst as cst
 import yaml
 
-from checker.fix.edits import CodeEdit, Unresolved, Walk, callee_name, literal_value, value_code
+from checker.cstlayout import callee_name
+from checker.fix.edits import CodeEdit, Unresolved, Walk, literal_value, value_code
 from checker.sources.pulumi_project import Project, namespaced
 
 # Config getters and the Python type each returns (None: any JSON value).

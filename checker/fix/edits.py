@@ -23,6 +23,14 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
 
+from checker.cstlayout import (
+    append_item,
+    callee_name,
+    dict_entry,
+    kwarg,
+    remove_item,
+    with_replacement,
+)
 from checker.rules.support.snippets import snake
 
 Segment = str | int
@@ -94,14 +102,6 @@ class SourceFile:
     def short(self, node: cst.CSTNode) -> str:
         text = " ".join(self.code(node).split())
         return text if len(text) <= 60 else text[:57] + "..."
-
-
-def callee_name(call: cst.Call) -> str:
-    """``network.NetworkInterface(...)`` -> ``NetworkInterface``."""
-    func = call.func
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return func.value if isinstance(func, cst.Name) else ""
 
 
 def find_call(source: SourceFile, line: int, class_name: str) -> cst.Call:
@@ -410,134 +410,6 @@ def functions_of(module: cst.Module) -> dict[str, cst.FunctionDef]:
 
 
 # --- applying edits ---------------------------------------------------------------------
-def _comma_ws(item: Any) -> Any:
-    comma = getattr(item, "comma", None)
-    return comma.whitespace_after if isinstance(comma, cst.Comma) else None
-
-
-def _split(closing: Any, between: Any) -> tuple[Any, Any]:
-    """Whitespace after the old last item (its own comment kept, then the items' indent) and
-    after the new one (the closing bracket's line), from the old ``closing`` whitespace."""
-    if isinstance(closing, cst.ParenthesizedWhitespace) and isinstance(between, cst.ParenthesizedWhitespace):
-        own = closing.with_changes(indent=between.indent, last_line=between.last_line)
-        return own, closing.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=())
-    return between, closing
-
-
-def _append(items: Sequence[Any], new: Any, opening: Any) -> list[Any]:
-    """``items`` + ``new``, in the layout the items already have (one a line, trailing comma);
-    a comment after the old last item stays on its line."""
-    if not items:
-        return [new]
-    last = items[-1]
-    between = _comma_ws(items[-2]) if len(items) > 1 else opening
-    if between is None or (isinstance(between, cst.SimpleWhitespace) and not between.value):
-        between = cst.SimpleWhitespace(" ")
-    if isinstance(last.comma, cst.Comma):
-        own, closing = _split(last.comma.whitespace_after, between)
-        moved = last.with_changes(comma=last.comma.with_changes(whitespace_after=own))
-        return [*items[:-1], moved, new.with_changes(comma=last.comma.with_changes(whitespace_after=closing))]
-    if isinstance(last, cst.Arg) and isinstance(last.whitespace_after_arg, cst.ParenthesizedWhitespace):
-        own, closing = _split(last.whitespace_after_arg, between)
-        moved_arg = last.with_changes(
-            comma=cst.Comma(whitespace_after=own), whitespace_after_arg=cst.SimpleWhitespace("")
-        )
-        return [*items[:-1], moved_arg, new.with_changes(whitespace_after_arg=closing)]
-    return [*items[:-1], last.with_changes(comma=cst.Comma(whitespace_after=between)), new]
-
-
-def _remove(items: Sequence[Any], index: int) -> list[Any]:
-    rest = [*items[:index], *items[index + 1 :]]
-    if index == len(items) - 1 and rest:
-        removed, prev = items[index], rest[-1]
-        ws_prev, ws_removed = _comma_ws(prev), _comma_ws(removed)
-        if isinstance(ws_prev, cst.ParenthesizedWhitespace) and isinstance(
-            ws_removed, cst.ParenthesizedWhitespace
-        ):
-            comma = prev.comma.with_changes(
-                whitespace_after=ws_prev.with_changes(
-                    indent=ws_removed.indent, last_line=ws_removed.last_line
-                )
-            )
-        else:
-            comma = removed.comma
-        changes: dict[str, Any] = {"comma": comma}
-        if isinstance(prev, cst.Arg) and isinstance(removed, cst.Arg):
-            changes["whitespace_after_arg"] = removed.whitespace_after_arg
-        rest[-1] = prev.with_changes(**changes)
-    return rest
-
-
-def _kwarg(name: str, code: str) -> cst.Arg:
-    return cst.Arg(
-        value=cst.parse_expression(code),
-        keyword=cst.Name(name),
-        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
-    )
-
-
-def _entry(name: str, code: str) -> cst.DictElement:
-    return cst.DictElement(cst.parse_expression(json.dumps(name)), cst.parse_expression(code))
-
-
-def _options_call(options: str, paths: Sequence[str]) -> str:
-    listed = ", ".join(json.dumps(p) for p in paths)
-    return f"{options}(replace_on_changes=[{listed}], delete_before_replace=True)"
-
-
-def _with_replacement(call: cst.Call, paths: Sequence[str], options: str) -> cst.Call:
-    """``call`` with ``opts`` that replace the resource when ``paths`` change (delete first)."""
-    for index, arg in enumerate(call.args):
-        if arg.keyword is None or arg.keyword.value != "opts":
-            continue
-        value = arg.value
-        if isinstance(value, cst.Call) and callee_name(value) == "ResourceOptions":
-            return call.with_changes(
-                args=[
-                    *call.args[:index],
-                    arg.with_changes(value=_merge_options(value, paths)),
-                    *call.args[index + 1 :],
-                ]
-            )
-        merged = cst.parse_expression(
-            f"{options}.merge({cst.Module([]).code_for_node(value)}, {_options_call(options, paths)})"
-        )
-        return call.with_changes(
-            args=[*call.args[:index], arg.with_changes(value=merged), *call.args[index + 1 :]]
-        )
-    return call.with_changes(
-        args=_append(call.args, _kwarg("opts", _options_call(options, paths)), call.whitespace_before_args)
-    )
-
-
-def _merge_options(options: cst.Call, paths: Sequence[str]) -> cst.Call:
-    args = list(options.args)
-    found = next((a for a in args if a.keyword is not None and a.keyword.value == "replace_on_changes"), None)
-    if found is None:
-        listed = ", ".join(json.dumps(p) for p in paths)
-        args = _append(args, _kwarg("replace_on_changes", f"[{listed}]"), options.whitespace_before_args)
-    elif isinstance(found.value, cst.List):
-        have = {
-            e.value.evaluated_value for e in found.value.elements if isinstance(e.value, cst.SimpleString)
-        }
-        elements = list(found.value.elements)
-        for path in paths:
-            if path not in have:
-                elements = _append(
-                    elements,
-                    cst.Element(cst.parse_expression(json.dumps(path))),
-                    found.value.lbracket.whitespace_after,
-                )
-        args[args.index(found)] = found.with_changes(value=found.value.with_changes(elements=elements))
-    else:
-        code = cst.Module([]).code_for_node(found.value)
-        listed = ", ".join(json.dumps(p) for p in paths)
-        args[args.index(found)] = found.with_changes(value=cst.parse_expression(f"[*{code}, {listed}]"))
-    if not any(a.keyword is not None and a.keyword.value == "delete_before_replace" for a in args):
-        args = _append(args, _kwarg("delete_before_replace", "True"), options.whitespace_before_args)
-    return options.with_changes(args=args)
-
-
 class _Apply(cst.CSTTransformer):
     def __init__(self, edits: Iterable[CodeEdit], options: str):
         super().__init__()
@@ -558,21 +430,21 @@ class _Apply(cst.CSTTransformer):
             lpar, rpar = getattr(node, "lpar", ()), getattr(node, "rpar", ())
             return new.with_changes(lpar=lpar, rpar=rpar) if lpar else new
         if edit.kind == "opts" and isinstance(node, cst.Call):
-            return _with_replacement(node, edit.name.split(","), self.options)
+            return with_replacement(node, edit.name.split(","), self.options)
         if isinstance(node, cst.Call):
             if edit.kind == "add":
                 return node.with_changes(
-                    args=_append(node.args, _kwarg(edit.name, edit.code), node.whitespace_before_args)
+                    args=append_item(node.args, kwarg(edit.name, edit.code), node.whitespace_before_args)
                 )
             index = next(
                 i for i, a in enumerate(node.args) if a.keyword is not None and a.keyword.value == edit.name
             )
-            return node.with_changes(args=_remove(node.args, index))
+            return node.with_changes(args=remove_item(node.args, index))
         if isinstance(node, cst.Dict):
             if edit.kind == "add":
                 return node.with_changes(
-                    elements=_append(
-                        node.elements, _entry(edit.name, edit.code), node.lbrace.whitespace_after
+                    elements=append_item(
+                        node.elements, dict_entry(edit.name, edit.code), node.lbrace.whitespace_after
                     )
                 )
             index = next(
@@ -582,7 +454,7 @@ class _Apply(cst.CSTTransformer):
                 and isinstance(e.key, cst.SimpleString)
                 and e.key.evaluated_value == edit.name
             )
-            return node.with_changes(elements=_remove(node.elements, index))
+            return node.with_changes(elements=remove_item(node.elements, index))
         raise AssertionError(f"cannot apply {edit.kind} to {type(node).__name__}")
 
 

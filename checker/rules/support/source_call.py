@@ -7,7 +7,7 @@ that is the user's call with just the fixed arguments changed - their variables 
 ``subnet.id``), loops and other arguments kept.
 
 libcst is imported only here, and only when a call is read or edited; the layout and options
-helpers are ``maintcheck fix``'s own (checker.fix.edits), so snippets and edits look alike.
+helpers are shared with ``maintcheck fix`` (checker.cstlayout), so snippets and edits look alike.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def _set(node: Any, path: Path, value: Any, root: bool = False) -> Any:
     call, list or dict."""
     import libcst as cst
 
-    from checker.fix.edits import _append
+    from checker.cstlayout import append_item
 
     key, rest = path[0], path[1:]
     if isinstance(node, cst.Call) and isinstance(key, str) and (root or _is_args(node)):
@@ -107,13 +107,13 @@ def _set(node: Any, path: Path, value: Any, root: bool = False) -> Any:
                     return None
                 args[i] = arg.with_changes(value=inner)
                 return node.with_changes(args=args)
-        return node.with_changes(args=_append(args, cst.Arg(
+        return node.with_changes(args=append_item(args, cst.Arg(
             value=_nested(rest, value), keyword=cst.Name(key),
             equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
         ), node.whitespace_before_args))
     if isinstance(node, cst.List) and key == "-" and not rest:
         lead = node.lbracket.whitespace_after
-        return node.with_changes(elements=_append(list(node.elements), cst.Element(value), lead))
+        return node.with_changes(elements=append_item(list(node.elements), cst.Element(value), lead))
     if isinstance(node, cst.List) and isinstance(key, int) and 0 <= key < len(node.elements):
         elements = list(node.elements)
         inner = value if not rest else _set(elements[key].value, rest, value)
@@ -131,7 +131,7 @@ def _set(node: Any, path: Path, value: Any, root: bool = False) -> Any:
                 entries[i] = element.with_changes(value=inner)
                 return node.with_changes(elements=entries)
         added = cst.DictElement(cst.SimpleString(repr(key)), _nested(rest, value))
-        return node.with_changes(elements=_append(entries, added, node.lbrace.whitespace_after))
+        return node.with_changes(elements=append_item(entries, added, node.lbrace.whitespace_after))
     return None
 
 
@@ -170,19 +170,19 @@ def _edit(
     """The call ``code`` with each ``(path, python_expression)`` edit applied (paths of Python
     keyword names, list indexes and dict keys, e.g. ``("ip_configurations", 0,
     "private_ip_address")``) and, with ``replace_on``, resource options that ask for
-    replacement, deleting first (as ``maintcheck fix`` writes them: checker.fix.edits); None
+    replacement, deleting first (as ``maintcheck fix`` writes them: checker.cstlayout); None
     when an edit cannot be placed in the user's code (the caller then writes the argument out
     itself)."""
     import libcst as cst
 
-    from checker.fix.edits import _with_replacement
+    from checker.cstlayout import with_replacement
 
     try:
         node: Any = _parsed(code)
         for path, expression in edits:
             node = _set(node, path, _parsed(expression), root=True) if node is not None else None
         if node is not None and replace_on:
-            node = _with_replacement(node, replace_on, "pulumi.ResourceOptions")
+            node = with_replacement(node, replace_on, "pulumi.ResourceOptions")
     except (cst.ParserSyntaxError, RecursionError, ValueError):
         return None
     if not isinstance(node, cst.Call):
