@@ -334,6 +334,22 @@ def test_mc303_near_miss_location_from_the_resource_group() -> None:
     assert by_rule(findings, "MC303") == []
 
 
+def test_mc303_names_a_scanned_resource_group_without_location() -> None:
+    s = stack("x")
+    group = s.add(RG, "rg", {}, id="/subscriptions/s/resourceGroups/rg")
+    s.add(VM, "a", {"resourceGroupName": "rg"}, deps={"resourceGroupName": [group]})
+    (finding,) = by_rule(scan(s)[0], "MC303")
+    assert "its resource group 'rg' is in the scan but its location is not set" in finding.message
+    assert "outside the scan" not in finding.message
+
+
+def test_mc303_resource_group_outside_the_scan_says_so() -> None:
+    s = stack("x")
+    s.add(VM, "a", {"resourceGroupName": "shared-rg"})
+    (finding,) = by_rule(scan(s)[0], "MC303")
+    assert "the group is outside the scan" in finding.message
+
+
 def test_mc303_unknown_location_with_explicit_provider_names_the_provider() -> None:
     s = stack("x", "eastus")  # explicit providers do not read stack config
     weu = s.add(PROVIDER, "weu", {})

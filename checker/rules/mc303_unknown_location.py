@@ -64,10 +64,14 @@ def _cause(inv: Inventory, vm: Resource) -> str:
     own = vm.props.get("location")
     parts = ["its `location` is only known after deployment" if own is UNKNOWN else "it sets no `location`"]
     group = inv.resource_group(vm)
-    if group is not None:
+    if isinstance(group, Resource):
+        where = group.props.get("location")
+        why = "is only known after deployment" if where is UNKNOWN else "is not set"
+        parts.append(f"its resource group {group.name!r} is in the scan but its location {why}")
+    elif group is not None:
         parts.append(
-            "its resource group's location is not known (the group is outside the "
-            "scan or its location is computed)"
+            "its resource group's location is not known (the group is outside the scan or its "
+            "name is computed)"
         )
     provider = inv.get(vm.provider)
     if wr.uses_explicit_provider(inv, vm) and provider is not None:
