@@ -8,6 +8,7 @@ which a finding is about).
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
@@ -16,6 +17,15 @@ from checker.inventory.resource import Resource
 
 if TYPE_CHECKING:
     from checker.inventory import Inventory
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple[str | int, ...]:
+    """Sort key that orders numbers inside names by value: nic-1, nic-2, nic-10 (not nic-10
+    before nic-2). Parts alternate text and numbers, so keys always compare."""
+    return tuple(int(part) if i % 2 else part for i, part in enumerate(_DIGITS.split(text)))
 
 
 class Severity(enum.IntEnum):
@@ -95,7 +105,7 @@ class Finding:
 
     def sort_key(self) -> tuple[Any, ...]:
         res = self.resource
-        return (res.stack, res.project, res.name, res.urn, self.rule_id, self.message)
+        return (res.stack, res.project, natural_key(res.name), res.urn, self.rule_id, self.message)
 
 
 @dataclass(frozen=True)

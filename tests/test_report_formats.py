@@ -389,3 +389,15 @@ def test_scan_writes_each_format_to_output(fmt: str, tmp_path: Path, runner: Cli
     text = out.read_text("utf-8")
     assert "web" in text
     assert "\x1b[" not in text
+
+
+def test_resources_sort_in_natural_order() -> None:
+    """nic-1, nic-2, nic-10: numbers inside names sort by value in every listing."""
+    s = StackBuilder("dev", config={"azure-native:location": "eastus"})
+    for name in ("vm-10", "vm-2", "vm-1"):
+        s.add("azure-native:compute:VirtualMachine", name, {"resourceGroupName": "rg"})
+    result = scan([s.document()], ONLY_MC101)
+    assert [f.resource.name for f in result.findings] == ["vm-1", "vm-2", "vm-10"]
+    for fmt in ("text", "concise"):
+        out = render(fmt, result)
+        assert re.findall(r"VM '(vm-\d+)' is", out) == ["vm-1", "vm-2", "vm-10"], fmt

@@ -11,7 +11,7 @@ from __future__ import annotations
 import click
 
 from checker import escaping as esc
-from checker.model import Finding, ScanResult, Severity
+from checker.model import Finding, ScanResult, Severity, natural_key
 from checker.report.base import location, summary_line
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
@@ -27,7 +27,7 @@ def where(f: Finding) -> str:
 def sort_key(f: Finding) -> tuple[object, ...]:
     loc = location(f)
     file, line = (loc.file, loc.line or 0) if loc else (f.resource.origin, 0)
-    return (-f.severity, file, line, f.resource.stack, f.resource.name, f.rule_id, f.message)
+    return (-f.severity, file, line, f.resource.stack, natural_key(f.resource.name), f.rule_id, f.message)
 
 
 def line(f: Finding, with_stack: bool = False) -> str:

@@ -14,7 +14,7 @@ import click
 
 from checker import escaping as esc
 from checker.inventory import Resource
-from checker.model import RECREATES, Finding, ScanResult, Severity
+from checker.model import RECREATES, Finding, ScanResult, Severity, natural_key
 from checker.report.base import ReportOptions, finding_details, location, summary_line
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
@@ -68,7 +68,7 @@ class _Group:
         worst = max(f.severity for f in self.findings)
         file, line = (loc.file, loc.line or 0) if loc else ("", 0)
         res = self.resource
-        return (-worst, file, line, res.stack, res.name, res.urn)
+        return (-worst, file, line, res.stack, natural_key(res.name), res.urn)
 
 
 def _groups(findings: Sequence[Finding]) -> list[_Group]:
