@@ -282,9 +282,10 @@ def test_bad_config_files_are_exit_2_or_read(tmp_path: Path, name: str, content:
     assert export.exists()  # the scan read the export: only the config was at fault
 
 
+@pytest.mark.parametrize("command", ["scan", "simulate", "plan", "fix"])
 @pytest.mark.parametrize("value", ["inf", "nan", "-inf", "1e400"])
-def test_timeout_must_be_finite(tmp_path: Path, value: str) -> None:
-    proc = run("scan", str(_export_with(tmp_path, "plain")), "--timeout", value)
+def test_timeout_must_be_finite(tmp_path: Path, value: str, command: str) -> None:
+    proc = run(command, str(_export_with(tmp_path, "plain")), "--timeout", value)
     assert proc.returncode == 2 and "--timeout" in proc.stderr
     assert_no_traceback(proc)
 

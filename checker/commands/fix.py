@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from checker.commands.scanning import finite_timeout
 from checker.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputError
 
 if TYPE_CHECKING:
@@ -154,6 +155,7 @@ def render(report: FixReport, *, diff: bool) -> str:
     type=click.FloatRange(min=1),
     default=120.0,
     show_default=True,
+    callback=finite_timeout,
     help="Seconds a program may run under mocks.",
 )
 def fix(
