@@ -124,17 +124,26 @@ def _result(
     warnings.extend(o.error_message for o in outcomes if o.error is not None)
     warnings.extend(s.message for s in skipped)
     warnings.extend(note for o in outcomes for note in o.notes)
-    baselined = 0
-    if baseline is not None:
-        findings, baselined, notes = apply_baseline(findings, baseline)
-        warnings.extend(notes)
-    return ScanResult(
+    result = ScanResult(
         findings=tuple(findings),
         warnings=tuple(dict.fromkeys(warnings)),
         resource_count=len(inventory.resources),
         origins=tuple(doc.origin for doc in docs),
         incomplete=any(doc.incomplete for doc in docs) or any(o.error for o in outcomes),
-        baselined=baselined,
         outcomes=outcomes,
         inventory=inventory,
+    )
+    return result if baseline is None else with_baseline(result, baseline)
+
+
+def with_baseline(result: ScanResult, baseline: Baseline) -> ScanResult:
+    """``result`` without the findings ``baseline`` accepts, and the baseline's notes. Several
+    scans reported as one (stack groups) take their baseline once, after they are merged, so
+    that no scan calls the entries of another stale."""
+    findings, baselined, notes = apply_baseline(result.findings, baseline)
+    return dataclasses.replace(
+        result,
+        findings=tuple(findings),
+        warnings=tuple(dict.fromkeys((*result.warnings, *notes))),
+        baselined=result.baselined + baselined,
     )

@@ -327,6 +327,28 @@ def test_scan_without_paths_finds_projects_and_scans_by_stack_groups(
     assert explicit.exit_code == 0, explicit.output  # eastus + westus: a pair
 
 
+@pytest.mark.slow
+def test_a_baseline_is_matched_once_over_every_stack_group(tmp_path: Path) -> None:
+    """Stack groups are separate scans of one report: the baseline is judged against all of
+    their findings, so no group calls the other groups' entries stale."""
+    write_project(
+        tmp_path / "infra",
+        REGIONAL_PROGRAM,
+        {"dev": "eastus", "prod-eastus": "eastus", "prod-westus": "westus"},
+    )
+    scan = [*MAINTCHECK, "scan", "--format", "json", "--select", "MC301"]
+    env = {**os.environ, "NO_COLOR": "1"}
+    wrote = subprocess.run([*scan, "--write-baseline", "base.json"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, check=False, timeout=120)
+    assert wrote.returncode == 0, wrote.stderr
+    again = subprocess.run([*scan, "--baseline", "base.json"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, check=False, timeout=120)
+    assert again.returncode == 0, again.stdout + again.stderr
+    report = json.loads(again.stdout)
+    assert report["findings"] == []
+    assert report["warnings"] == ["1 finding matched the baseline base.json and is not reported."]
+
+
 def test_stack_groups_config_errors(runner: CliRunner, export: Path, tmp_path: Path) -> None:
     bad = tmp_path / "maintcheck.toml"
     bad.write_text('stack-groups = [["a", "b"], ["b"]]\n')

@@ -244,7 +244,7 @@ def run_scan(
     from checker import config as settings_mod
     from checker import report
     from checker.discovery import all_projects
-    from checker.engine import scan
+    from checker.engine import scan, with_baseline
     from checker.report.base import summary_line
     from checker.sources import load_all
     from checker.sources.base import LoadOptions
@@ -278,8 +278,10 @@ def run_scan(
             with progress(unit.label, live and any(p.is_dir() for p in unit.paths)):
                 documents = load_all(unit.paths, options)
             any_program = any_program or any(d.source_kind == "program" for d in documents)
-            results.append(scan(documents, settings, reader=FileLineReader(), baseline=baseline))
+            results.append(scan(documents, settings, reader=FileLineReader()))
         result = merged(results)
+        if baseline is not None:  # once over every group: no group calls the others' stale
+            result = with_baseline(result, baseline)
         if (stacks or config) and not any_program:
             click.echo(
                 "maintcheck: warning: --stack and --config choose and configure program runs; "
