@@ -9,6 +9,9 @@ from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
+# The changed files pre-commit passes to the hook (its `files`): the sources of every program
+# maintcheck runs (Python, TypeScript/JavaScript, YAML in Pulumi.yaml) and the stack files.
+HOOK_FILES = r"(\.py|\.[cm]?[jt]sx?|Pulumi.*\.ya?ml)$"
 # Directories never searched for projects: tool caches, dependencies, virtualenvs.
 _SKIP = frozenset({"node_modules", "__pycache__", "site-packages"})
 

@@ -5,6 +5,7 @@ overwriting without --force; then the real pre-commit runs the written hook (off
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from click.testing import CliRunner
 
 from checker.cli import cli
 from checker.config import load_file
+from checker.discovery import HOOK_FILES
 from tests.test_pre_commit import _env as pre_commit_env
 
 PRE_COMMIT = Path(sys.executable).with_name("pre-commit")
@@ -55,7 +57,7 @@ def test_init_writes_config_hook_and_workflow(
                     "name": "maintcheck (Azure planned-maintenance readiness)",
                     "entry": "maintcheck hook",
                     "language": "system",
-                    "files": r"(\.py|Pulumi.*\.ya?ml)$",
+                    "files": HOOK_FILES,
                     "require_serial": True,
                 }
             ],
@@ -176,3 +178,25 @@ def test_init_in_an_empty_repository_then_pre_commit_and_the_workflow_scan(tmp_p
     assert output.read_text() == "exit-code=1\n"
     assert "infra/__main__.py:3: MC101 [error] web" in scan.stdout  # visible in the log
     assert (repo / "maintcheck.sarif").is_file() and "maintcheck-report" in summary.read_text()
+
+
+def test_the_hook_runs_for_the_files_of_every_program_language(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pre-commit runs the hook only for changed files matching `files`: the sources of every
+    program maintcheck runs (Python, TypeScript/JavaScript, YAML) and stack files, in the
+    published hook, the one `maintcheck init` writes and the docs alike."""
+    root = Path(__file__).resolve().parent.parent
+    published = yaml.safe_load((root / ".pre-commit-hooks.yaml").read_text())[0]["files"]
+    monkeypatch.chdir(tmp_path)
+    assert _init(runner).exit_code == 0
+    written = yaml.safe_load((tmp_path / ".pre-commit-config.yaml").read_text())
+    docs = (root / "docs" / "pre-commit.md").read_text()
+    assert published == written["repos"][0]["hooks"][0]["files"] == HOOK_FILES
+    assert f"files: {HOOK_FILES}\n" in docs
+    pattern = re.compile(HOOK_FILES)
+    for changed in ("__main__.py", "infra/src/index.ts", "index.js", "index.mts", "lib/vm.cjs",
+                    "Pulumi.yaml", "Pulumi.yml", "stacks/Pulumi.prod-eastus.yaml"):
+        assert pattern.search(changed), changed
+    for other in ("README.md", "package.json", "tsconfig.json", "docs/notes.txt"):
+        assert not pattern.search(other), other

@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from checker.discovery import HOOK_FILES
 from checker.errors import EXIT_ERROR
 
 # tomllib and yaml are imported when the command runs: start-up stays lean.
@@ -35,7 +36,7 @@ fail-on = "warning"            # exit 1 from a warning up (error, warning, info,
 # ]
 """
 
-HOOK = """\
+HOOK = f"""\
   # maintcheck from the environment it is installed in (with pulumi and pulumi-azure-native,
   # or the virtualenv each Pulumi.yaml names): https://pre-commit.com, docs/pre-commit.md
   - repo: local
@@ -44,7 +45,7 @@ HOOK = """\
         name: maintcheck (Azure planned-maintenance readiness)
         entry: maintcheck hook
         language: system
-        files: (\\.py|Pulumi.*\\.ya?ml)$
+        files: {HOOK_FILES}
         require_serial: true
 """
 
