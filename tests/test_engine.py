@@ -3,6 +3,7 @@ raises is isolated there (its outcome names it; the others still report)."""
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -82,3 +83,26 @@ def test_the_policy_servicer_isolates_a_failing_rule() -> None:
     assert by_policy["single-instance-vm"].enforcementLevel == analyzer_pb2.MANDATORY
     assert by_policy["single-instance-vm"].urn.endswith("::lonely")
     assert all(SECRET_TEXT not in d.message for d in response.diagnostics)
+
+
+def test_only_the_engine_builds_an_inventory_or_runs_rules() -> None:
+    """One pipeline: every front door gets its inventory and findings from ``engine.scan``
+    (``ScanResult.inventory``), never from a second ``Inventory.build`` or rule loop."""
+    package = Path(engine.__file__).parent
+    own = {package / "engine.py"} | set((package / "inventory").rglob("*.py"))
+    found = []
+    for path in sorted(set(package.rglob("*.py")) - own):
+        if path.is_relative_to(package / "rules"):
+            continue  # the rules themselves (#11's catalog) define check functions
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            owner = getattr(func, "value", None)
+            if (
+                (name == "build" and isinstance(owner, ast.Name) and owner.id == "Inventory")
+                or name in {"run_rules", "judge", "check"}
+            ):
+                found.append(f"{path.relative_to(package)}:{node.lineno} {name}")
+    assert found == []

@@ -24,7 +24,7 @@ from checker.fix import config_edits
 from checker.fix.edits import Unresolved, apply_edits, dotted, pointer
 from checker.fix.plan import Candidate, Edit, Left, Resolver, agree, builders, choose, merged
 from checker.fix.workspace import Workspace, workspaces, write_back
-from checker.inventory import Document, Inventory, Resource
+from checker.inventory import Document, Resource
 from checker.model import Finding, Fix, ScanResult
 from checker.sources import load_all
 from checker.sources.base import LoadOptions
@@ -239,7 +239,8 @@ def run(
     with workspaces(editable) as spaces:
         projects = _Projects(spaces)
         contexts = {root: projects.context(root) for root in projects.by_root}
-        inventory = Inventory.build(documents, workload_tag=settings.options.workload_tag)
+        inventory = before.inventory
+        assert inventory is not None  # engine.scan always sets it
 
         def members(group: Resource) -> Sequence[Resource]:
             found = inventory.get(group.urn)
