@@ -127,6 +127,19 @@ def test_diff_prints_a_unified_diff_and_writes_nothing(tmp_path: Path) -> None:
     assert (proj / "__main__.py").read_text() == before
 
 
+def test_without_paths_every_project_under_here_is_fixed_as_scan_finds_them(tmp_path: Path) -> None:
+    (tmp_path / "infra").mkdir()
+    proj = project(tmp_path / "infra", NIC_ARGS + vm("db-vm", "nic"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "checker", "fix", "--select", "MC201", "--diff"],
+        cwd=tmp_path, capture_output=True, text=True, check=False, timeout=300,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "+            private_ip_allocation_method=\"Static\",  # TODO pin it" in proc.stdout
+    assert "would fix: MC201 db-nic" in proc.stdout
+    assert (proj / "__main__.py").read_text() == HEAD + NIC_ARGS + vm("db-vm", "nic")
+
+
 def test_dict_inputs_get_a_missing_key_added(tmp_path: Path) -> None:
     body = """\
     nic = azure_native.network.NetworkInterface(

@@ -196,3 +196,48 @@ def test_a_bad_tiers_config_names_its_path(runner: CliRunner, export: Path, tmp_
     (tmp_path / "maintcheck.toml").write_text("tiers = [1]\n")
     result = runner.invoke(cli, ["plan", str(export)])
     assert result.exit_code == 2 and "$.tiers[0]" in result.output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["simulate", "plan"])
+def test_without_paths_the_projects_here_are_found_as_scan_finds_them(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """Like `maintcheck scan`: every project under here (not only `.`), by its stack group; a
+    project with several groups asks for one, naming each group's --stack options."""
+    from tests.test_scan_command import REGIONAL_PROGRAM, write_project
+
+    infra = write_project(
+        tmp_path / "infra", REGIONAL_PROGRAM, {"prod-eastus": "eastus", "prod-westus": "westus"}
+    )
+    monkeypatch.chdir(tmp_path)
+    one_group = runner.invoke(cli, [command, "--format", "json"])
+    assert one_group.exit_code == 0, one_group.output
+    stacks = {vm["stack"] for vm in _instances(json.loads(one_group.stdout))}
+    assert stacks == {"prod-eastus", "prod-westus"}
+
+    (infra / "Pulumi.dev.yaml").write_text("config:\n  azure-native:location: eastus\n")
+    groups = runner.invoke(cli, [command])
+    assert groups.exit_code == 2
+    assert "--stack dev" in groups.stderr
+    assert "--stack prod-eastus --stack prod-westus" in groups.stderr
+    assert "Traceback" not in groups.output
+
+    (infra / "Pulumi.yaml").unlink()
+    (infra / "Pulumi.dev.yaml").unlink()
+    none = runner.invoke(cli, [command])
+    assert none.exit_code == 2 and "no Pulumi project" in none.stderr, none.output
+
+
+def _instances(doc: Any) -> list[dict[str, Any]]:
+    """Every instance object (with a ``stack``) anywhere in a simulate or plan JSON document."""
+    found: list[dict[str, Any]] = []
+    if isinstance(doc, dict):
+        if "stack" in doc and "name" in doc:
+            found.append(doc)
+        for value in doc.values():
+            found.extend(_instances(value))
+    elif isinstance(doc, list):
+        for value in doc:
+            found.extend(_instances(value))
+    return found

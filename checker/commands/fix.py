@@ -172,7 +172,8 @@ def fix(
     kept), or the stack config file when a value comes from pulumi.Config, then runs the
     program again under mocks: a fix whose finding is still reported is dropped. Fixes that
     recreate a resource need --unsafe-fixes; fixes that need new resources, and inputs that
-    are not Python programs, get the snippet to apply by hand.
+    are not Python programs, get the snippet to apply by hand. Without PATHS, every Pulumi
+    project under the current directory.
 
     Exit status: 0 when nothing is left to fix, 1 when findings remain (with --diff: when
     there is something to fix), 2 on bad input.
@@ -184,12 +185,13 @@ def fix(
     """
     from checker import config as settings_mod
     from checker.commands.scan import ids as _ids
+    from checker.commands.scan import projects_here
     from checker.sources.base import LoadOptions
 
-    targets = list(paths) or [Path(".")]
     try:
         chosen = _ids(select)
-        settings = settings_mod.discover([p if p.is_dir() else p.parent for p in targets] + [Path.cwd()])
+        settings = settings_mod.discover([p if p.is_dir() else p.parent for p in paths] + [Path.cwd()])
+        targets = list(paths) or projects_here(settings)  # as `maintcheck scan` finds them
         try:
             from checker.fix.apply import run
         except ImportError as exc:

@@ -145,6 +145,22 @@ class Unit:
         return f"running {where}{stacks} under mocks"
 
 
+def projects_here(settings: Settings) -> list[Path]:
+    """What a command without PATHS reads: every Pulumi project under the current directory
+    (outside the config's ``exclude``)."""
+    from checker.discovery import all_projects
+
+    targets = all_projects(Path("."), settings.exclude)
+    if not targets:
+        skipped = " outside the config's `exclude`" if settings.exclude else ""
+        raise InputError(
+            f"no Pulumi project (Pulumi.yaml) under the current directory{skipped}; give "
+            "PATHS: project directories, `pulumi preview --json` or `pulumi stack export` "
+            "files."
+        )
+    return targets
+
+
 def plan(targets: Sequence[Path], stacks: tuple[str, ...], settings: Settings) -> list[Unit]:
     """The scans of one call. ``--stack`` makes everything one scan; otherwise each project
     with several stack files is scanned per stack group, and every other input together."""
@@ -243,7 +259,6 @@ def run_scan(
     from checker import baseline as baseline_mod
     from checker import config as settings_mod
     from checker import report
-    from checker.discovery import all_projects
     from checker.engine import scan, with_baseline
     from checker.report.base import summary_line
     from checker.sources import load_all
@@ -262,14 +277,7 @@ def run_scan(
             dirs = [p if p.is_dir() else p.parent for p in paths] + [Path.cwd()]
             settings = settings_mod.discover(dirs)
         settings = settings_mod.narrowed(settings, ids(select), ids(ignore))
-        targets = list(paths) or all_projects(Path("."), settings.exclude)
-        if not targets:
-            skipped = " outside the config's `exclude`" if settings.exclude else ""
-            raise InputError(
-                f"no Pulumi project (Pulumi.yaml) under the current directory{skipped}; give "
-                "PATHS: project directories, `pulumi preview --json` or `pulumi stack export` "
-                "files."
-            )
+        targets = list(paths) or projects_here(settings)
         baseline = baseline_mod.load_baseline(baseline_file) if baseline_file else None
         results = []
         any_program = False

@@ -19,6 +19,7 @@ import click
 from checker.errors import EXIT_ERROR, InputError
 
 if TYPE_CHECKING:
+    from checker.commands.scan import Unit
     from checker.config import Settings
     from checker.model import ScanResult
 
@@ -81,6 +82,21 @@ def fail(message: str) -> None:
     raise SystemExit(EXIT_ERROR)
 
 
+def one_group(units: Sequence[Unit]) -> tuple[list[Path], tuple[str, ...]]:
+    """The inputs and stacks of the one scan ``units`` hold; several (stack groups that
+    `maintcheck scan` judges apart) are an error naming each group's ``--stack`` options."""
+    if len(units) == 1:
+        return list(units[0].paths), units[0].stacks
+    choices = " or ".join(
+        f"`{' '.join(f'--stack {s}' for s in u.stacks)}` ({', '.join(map(str, u.paths))})"
+        for u in units
+        if u.stacks
+    )
+    raise InputError(
+        f"several stack groups, which are scanned apart; give the stacks of one: {choices}."
+    )
+
+
 def run_scan(
     paths: Sequence[Path],
     stacks: tuple[str, ...],
@@ -91,19 +107,22 @@ def run_scan(
     """Load PATHS (default: the current directory) and scan them as one scan; bad input ends
     the command with its message and exit code 2."""
     from checker import config as settings_mod
+    from checker.commands.scan import plan, projects_here
     from checker.engine import scan
     from checker.sources import load_all
     from checker.sources.base import LoadOptions
     from checker.suppressions import FileLineReader
 
-    found = list(paths) or [Path(".")]
-    options = LoadOptions(stacks=stacks, config=config_pairs(config), timeout=timeout)
     try:
         if config_file is not None:
             settings = settings_mod.load_file(config_file)
         else:
-            dirs = [p if p.is_dir() else p.parent for p in found] + [Path.cwd()]
+            dirs = [p if p.is_dir() else p.parent for p in paths] + [Path.cwd()]
             settings = settings_mod.discover(dirs)
+        found = list(paths) or projects_here(settings)
+        if not stacks:  # as `maintcheck scan` reads them: one stack group
+            found, stacks = one_group(plan(found, stacks, settings))
+        options = LoadOptions(stacks=stacks, config=config_pairs(config), timeout=timeout)
         documents = load_all(found, options)
         result = scan(documents, settings, reader=FileLineReader())
     except InputError as exc:
