@@ -25,8 +25,9 @@ from checker.errors import EXIT_ERROR
 def cli() -> None:
     """Check that the Azure VMs a Pulumi program declares survive Azure planned maintenance.
 
-    maintcheck reads a Pulumi Python project (run offline under mocks), a `pulumi preview
-    --json` file or a `pulumi stack export` file, and reports every way its VMs are not ready:
+    maintcheck reads a Pulumi project (Python or TypeScript/JavaScript run offline under
+    mocks, YAML read), a `pulumi preview --json` file or a `pulumi stack export` file, and
+    reports every way its VMs are not ready:
     single instances, too few update domains, dynamic IPs, temp-disk data, missing region
     pairs, and more; each finding comes with a concrete fix.
 

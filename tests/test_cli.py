@@ -32,6 +32,10 @@ def test_version_and_help(runner: CliRunner) -> None:
     assert runner.invoke(cli, ["--version"]).output.strip() == f"maintcheck, version {__version__}"
     help_text = runner.invoke(cli, ["--help"]).output
     assert "maintcheck scan . --stack dev" in help_text
+    # Every kind of program maintcheck reads is named (#15 added TypeScript/JavaScript and YAML).
+    flat = " ".join(help_text.split())
+    for kind in ("Python", "TypeScript/JavaScript", "YAML", "pulumi preview --json", "pulumi stack export"):
+        assert kind in flat, kind
 
 
 def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
