@@ -140,6 +140,17 @@ def test_without_paths_every_project_under_here_is_fixed_as_scan_finds_them(tmp_
     assert (proj / "__main__.py").read_text() == HEAD + NIC_ARGS + vm("db-vm", "nic")
 
 
+def test_config_file_is_read_as_scan_reads_it(tmp_path: Path) -> None:
+    """fix judges with the config scan would use: --config-file too (here: MC201 ignored)."""
+    (tmp_path / "infra").mkdir()
+    proj = project(tmp_path / "infra", NIC_ARGS + vm("db-vm", "nic"))
+    config = tmp_path / "ci.toml"
+    config.write_text('ignore = ["MC201"]\n')
+    proc = fix(proj, "--select", "MC201", "--diff", "--config-file", str(config))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "---" not in proc.stdout and "MC201" not in proc.stdout
+
+
 def test_dict_inputs_get_a_missing_key_added(tmp_path: Path) -> None:
     body = """\
     nic = azure_native.network.NetworkInterface(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from checker.commands.scanning import finite_timeout
+from checker.commands.scanning import CONFIG_FILE_HELP, finite_timeout, settings_for
 from checker.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputError
 
 if TYPE_CHECKING:
@@ -151,6 +151,11 @@ def render(report: FixReport, *, diff: bool) -> str:
     help="Also apply fixes that recreate a resource (with replace_on_changes).",
 )
 @click.option(
+    "--config-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help=CONFIG_FILE_HELP,
+)
+@click.option(
     "--timeout",
     type=click.FloatRange(min=1),
     default=120.0,
@@ -164,6 +169,7 @@ def fix(
     select: str | None,
     show_diff: bool,
     unsafe_fixes: bool,
+    config_file: Path | None,
     timeout: float,
 ) -> None:
     """Apply the fixes of the findings to Pulumi Python programs, and prove them.
@@ -183,14 +189,13 @@ def fix(
       maintcheck fix . --stack dev --diff
       maintcheck fix . --stack dev --unsafe-fixes --select MC2
     """
-    from checker import config as settings_mod
     from checker.commands.scan import ids as _ids
     from checker.commands.scan import projects_here
     from checker.sources.base import LoadOptions
 
     try:
         chosen = _ids(select)
-        settings = settings_mod.discover([p if p.is_dir() else p.parent for p in paths] + [Path.cwd()])
+        settings = settings_for(paths, config_file)
         targets = list(paths) or projects_here(settings)  # as `maintcheck scan` finds them
         try:
             from checker.fix.apply import run

@@ -20,7 +20,15 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from checker.commands.scanning import Target, config_pairs, fail, finite_timeout, write
+from checker.commands.scanning import (
+    CONFIG_FILE_HELP,
+    Target,
+    config_pairs,
+    fail,
+    finite_timeout,
+    settings_for,
+    write,
+)
 from checker.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputError
 from checker.report import FORMAT_NAMES
 
@@ -271,12 +279,7 @@ def run_scan(
     pairs = config_pairs(config)
     live = sys.stderr.isatty()
     try:
-        if config_file is not None:
-            settings = settings_mod.load_file(config_file)
-        else:  # beside the scanned paths, else here
-            dirs = [p if p.is_dir() else p.parent for p in paths] + [Path.cwd()]
-            settings = settings_mod.discover(dirs)
-        settings = settings_mod.narrowed(settings, ids(select), ids(ignore))
+        settings = settings_mod.narrowed(settings_for(paths, config_file), ids(select), ids(ignore))
         targets = list(paths) or projects_here(settings)
         baseline = baseline_mod.load_baseline(baseline_file) if baseline_file else None
         results = []
@@ -338,7 +341,7 @@ def scan_options(default_format: str) -> list[click.Parameter]:
                      callback=finite_timeout, help="Seconds a program may run under mocks."),
         click.Option(["--config-file"],
                      type=click.Path(dir_okay=False, exists=True, path_type=Path),
-                     help="maintcheck.toml or pyproject.toml to read instead of discovering one."),
+                     help=CONFIG_FILE_HELP),
         click.Option(["--baseline", "baseline_file"], metavar="FILE",
                      type=click.Path(dir_okay=False, path_type=Path),
                      help="Report only findings that are not in this baseline file."),

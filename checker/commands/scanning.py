@@ -82,6 +82,19 @@ def fail(message: str) -> None:
     raise SystemExit(EXIT_ERROR)
 
 
+def settings_for(paths: Sequence[Path], config_file: Path | None) -> Settings:
+    """The config ``--config-file`` names, else the one found beside the scanned paths or in
+    the current directory (defaults when there is none). Raises InputError on a bad file."""
+    from checker import config as settings_mod
+
+    if config_file is not None:
+        return settings_mod.load_file(config_file)
+    return settings_mod.discover([p if p.is_dir() else p.parent for p in paths] + [Path.cwd()])
+
+
+CONFIG_FILE_HELP = "maintcheck.toml or pyproject.toml to read instead of discovering one."
+
+
 def one_group(units: Sequence[Unit]) -> tuple[list[Path], tuple[str, ...]]:
     """The inputs and stacks of the one scan ``units`` hold; several (stack groups that
     `maintcheck scan` judges apart) are an error naming each group's ``--stack`` options."""
@@ -106,7 +119,6 @@ def run_scan(
 ) -> tuple[Settings, ScanResult]:
     """Load PATHS (default: the current directory) and scan them as one scan; bad input ends
     the command with its message and exit code 2."""
-    from checker import config as settings_mod
     from checker.commands.scan import plan, projects_here
     from checker.engine import scan
     from checker.sources import load_all
@@ -114,11 +126,7 @@ def run_scan(
     from checker.suppressions import FileLineReader
 
     try:
-        if config_file is not None:
-            settings = settings_mod.load_file(config_file)
-        else:
-            dirs = [p if p.is_dir() else p.parent for p in paths] + [Path.cwd()]
-            settings = settings_mod.discover(dirs)
+        settings = settings_for(paths, config_file)
         found = list(paths) or projects_here(settings)
         if not stacks:  # as `maintcheck scan` reads them: one stack group
             found, stacks = one_group(plan(found, stacks, settings))
@@ -164,7 +172,7 @@ def scan_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--config", "config", multiple=True, metavar="KEY=VALUE",
                      help="Override stack config for a program run, like `pulumi config set`."),
         click.option("--config-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-                     help="maintcheck.toml or pyproject.toml to read instead of discovering one."),
+                     help=CONFIG_FILE_HELP),
         click.option("--timeout", type=click.FloatRange(min=1), default=120.0, show_default=True,
                      callback=finite_timeout, help="Seconds a program may run under mocks."),
     )):
