@@ -80,8 +80,30 @@ def _known_rules(table: Mapping[str, Any], origin: str) -> None:
             )
 
 
-def _from_table(table: Mapping[str, Any], origin: str) -> Settings:
+def _known_keys(table: Mapping[str, Any], origin: str, path: Path) -> None:
+    """A key the config does not have is most often a typo (``fail_on``) or a pyproject table
+    in a ``maintcheck.toml``: say which, and what to write instead."""
+    from checker.redaction import safe_text
+    from checker.schemas import load_schema
+
+    keys = load_schema("config")["properties"]
+    unknown = [key for key in table if key not in keys]
+    if not unknown:
+        return
+    if unknown == ["tool"] and path.name != "pyproject.toml":
+        raise InputError(
+            f"{origin}: invalid at $.tool: [tool.maintcheck] is read from pyproject.toml only; "
+            f"in {path.name} write the keys at the top level (`fail-on = \"error\"`)."
+        )
+    raise InputError(
+        f"{origin}: invalid at $: unknown key {safe_text(repr(unknown[0]), 80)}; the keys are: "
+        f"{', '.join(sorted(keys))} (README, Configuration)."
+    )
+
+
+def _from_table(table: Mapping[str, Any], origin: str, path: Path) -> Settings:
     table = _dates_as_text(table)
+    _known_keys(table, origin, path)
     validate(table, "config", origin)
     _known_rules(table, origin)
     options, problems = RuleOptions.from_mapping(table)
@@ -173,8 +195,8 @@ def load_file(path: Path) -> Settings:
     data = _read_toml(path)
     if path.name == "pyproject.toml":
         table = _tool_table(data, path) or {}
-        return _from_table(table, f"{path} [tool.maintcheck]")
-    return _from_table(data, str(path))
+        return _from_table(table, f"{path} [tool.maintcheck]", path)
+    return _from_table(data, str(path), path)
 
 
 def discover(directories: list[Path]) -> Settings:

@@ -131,6 +131,28 @@ def test_bad_config_exits_2_naming_file_and_path(
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        # a typo: name the key and list the ones there are
+        ("maintcheck.toml", 'fail_on = "error"\n',
+         "unknown key 'fail_on'; the keys are: docs-url, exclude, "),
+        ("pyproject.toml", '[tool.maintcheck]\nworkload_tag = "app"\n', "unknown key 'workload_tag'"),
+        # a pyproject-style table in a file of another name
+        ("ci.toml", '[tool.maintcheck]\nfail-on = "error"\n',
+         "[tool.maintcheck] is read from pyproject.toml only; in ci.toml write the keys at the top level"),
+    ],
+)
+def test_an_unknown_config_key_says_what_to_write(
+    runner: CliRunner, export: Path, tmp_path: Path, name: str, content: str, expected: str
+) -> None:
+    cfg = tmp_path / name
+    cfg.write_text(content)
+    result = runner.invoke(cli, ["scan", str(export), "--config-file", str(cfg)])
+    assert result.exit_code == 2
+    assert expected in result.stderr, result.stderr
+
+
 def test_config_pairs_need_an_equals_sign(runner: CliRunner, export: Path) -> None:
     result = runner.invoke(cli, ["scan", str(export), "--config", "vmCount"])
     assert result.exit_code == 2 and "KEY=VALUE" in result.output
