@@ -44,8 +44,9 @@ _CREDENTIALS: Final = tuple(
         # Authorization: Bearer xyz / x-api-key: xyz / Cookie: ... (header values, whole)
         r"(?i)\b(?:authorization|proxy-authorization|cookie|set-cookie|x-[\w-]*(?:key|token|auth)[\w-]*)"
         r"\s*:\s*(?P<s>[^\"'\r\n]+)",
-        # "password": "xyz" (JSON), password: "xyz" (YAML), PASSWORD=xyz, --password=xyz
-        rf"(?i){_SECRET_WORD}[\"']?\s*[=:]\s*(?P<s>\"[^\"]*\"?|'[^']*'?|[^\s;,&\"'}}]+)",
+        # "password": "xyz" (JSON), password: "xyz" (YAML), PASSWORD=xyz, --password=xyz; not a
+        # GitHub Actions expression (`TOKEN: ${{ secrets.TOKEN }}` names a secret, holds none)
+        rf"(?i){_SECRET_WORD}[\"']?\s*[=:]\s*(?!\$\{{\{{)(?P<s>\"[^\"]*\"?|'[^']*'?|[^\s;,&\"'}}]+)",
         # --password xyz, -AccountKey xyz, -P xyz (sqlcmd), -p xyz
         rf"(?i)(?:^|\s)-{{1,2}}{_SECRET_WORD}\s+(?P<s>\"[^\"]*\"?|'[^']*'?|\S+)",
         r"(?:^|\s)-[Pp]\s+(?P<s>\"[^\"]*\"?|'[^']*'?|\S+)",

@@ -369,7 +369,9 @@ def test_an_error_message_that_echoes_the_token_is_scrubbed(
 @pytest.mark.parametrize(
     ("env", "content", "expected"),
     [
-        ({"GITHUB_TOKEN": None}, None, "GITHUB_TOKEN is not set"),
+        # the workflow line to add, as written (an expression is no credential to mask)
+        ({"GITHUB_TOKEN": None}, None,
+         "GITHUB_TOKEN is not set: in a workflow add `env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}`"),
         ({"GITHUB_REPOSITORY": "not a repo"}, None, "is not OWNER/REPO"),
         ({"GITHUB_API_URL": "ftp://example.com"}, None, "not an http(s) URL"),
         ({}, '{"version": "2.1.0"}', "not a maintcheck Markdown report"),
