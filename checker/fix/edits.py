@@ -73,7 +73,7 @@ class CodeEdit:
         return f"{self.file}:{self.line}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class SourceFile:
     """A parsed program file with the positions and parents of its nodes."""
 

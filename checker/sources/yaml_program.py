@@ -94,7 +94,7 @@ def _unwrap(value: Any) -> Any:
     return value.get("value") if _is_secret(value) else value
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Resource:
     name: str
     type: str
