@@ -171,16 +171,30 @@ def test_config_sets_tiers_and_the_wait(runner: CliRunner, tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["--format", "sarif"], "must be one of text, json, markdown, html"),
-        (["--format", "text", "--format", "json"], "only one format can go to standard output"),
-        (["--format", "json:"], "name the file after the colon"),
+        # the --format of `maintcheck scan`: the same messages, the same rules
+        (["--format", "sarif"], "'sarif' is not one of 'text', 'json', 'markdown', 'html'"),
+        (["--format", "text", "--format", "json"], "--format text and json both go to standard output"),
+        (["--format", "json:"], "give a file after the colon"),
+        (["--format", "json:same.out", "--format", "markdown:same.out"],
+         "two --format options write the same file"),
     ],
 )
 def test_bad_formats_exit_2_with_a_message(
-    runner: CliRunner, export: Path, args: list[str], expected: str
+    runner: CliRunner, export: Path, args: list[str], expected: str, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.chdir(tmp_path)
     result = runner.invoke(cli, ["simulate", str(export), *args])
-    assert result.exit_code == 2 and expected in result.output
+    assert result.exit_code == 2 and expected in result.output, result.output
+    assert not (tmp_path / "same.out").exists()  # refused before anything is written
+
+
+def test_plan_formats_are_checked_like_scans(runner: CliRunner, export: Path, tmp_path: Path) -> None:
+    same = str(tmp_path / "same.out")
+    result = runner.invoke(cli, ["plan", str(export), "--format", f"json:{same}", "--format", f"text:{same}"])
+    assert result.exit_code == 2 and "two --format options write the same file" in result.output
+    one = runner.invoke(cli, ["plan", str(export), "--format", "json", "--format", "json"])
+    assert one.exit_code == 0 and json.loads(one.stdout)  # the same report asked twice: once
 
 
 def test_bad_input_exits_2_without_a_traceback(runner: CliRunner, tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from checker.commands.scanning import format_option, run_scan, scan_options, targets, write
+from checker.commands.scanning import Target, format_option, run_scan, scan_options, targets_of, write
 from checker.maintenance.render import PLAN_FORMATS
 
 NAMES = tuple(PLAN_FORMATS)
@@ -26,7 +26,7 @@ def plan(
     config: tuple[str, ...],
     config_file: Path | None,
     timeout: float,
-    formats: tuple[str, ...],
+    formats: tuple[Target, ...],
     include_sets: bool,
     wait_minutes: int | None,
 ) -> None:
@@ -46,7 +46,7 @@ def plan(
     from checker.maintenance.plan import build_plan
     from checker.maintenance.render import renderer
 
-    chosen = targets(formats, NAMES)
+    chosen = targets_of(formats, None, "text")
     settings, result = run_scan(paths, stacks, config, config_file, timeout)
     assert result.inventory is not None  # engine.scan always sets it
     runbook = build_plan(

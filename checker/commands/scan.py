@@ -22,11 +22,13 @@ import click
 
 from checker.commands.scanning import (
     CONFIG_FILE_HELP,
+    FormatTarget,
     Target,
     config_pairs,
     fail,
     finite_timeout,
     settings_for,
+    targets_of,
     write,
 )
 from checker.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputError
@@ -41,21 +43,6 @@ if TYPE_CHECKING:
 FAIL_ON = ("error", "warning", "info", "never")
 COLOR = ("auto", "always", "never")
 PROGRESS_DELAY = 1.0  # seconds of silence before a program run shows progress
-
-class FormatTarget(click.Choice):  # type: ignore[type-arg]
-    """``NAME`` or ``NAME:FILE``; the name is one of the format table's."""
-
-    name = "format"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, Target):
-            return value
-        name, sep, file = str(value).partition(":")
-        fmt = super().convert(name, param, ctx)
-        if sep and not file:
-            self.fail(f"{value!r}: give a file after the colon, e.g. {name}:report.out.", param, ctx)
-        return Target(fmt, Path(file) if sep else None)
-
 
 def ids(value: str | None) -> tuple[str, ...]:
     """``"MC101,MC2"`` -> ``("MC101", "MC2")``; validated against the rule ID pattern."""
@@ -76,28 +63,6 @@ def ids(value: str | None) -> tuple[str, ...]:
             f"{', '.join(unmatched)}: no rule has this ID or prefix (see `maintcheck rules`)."
         )
     return found
-
-
-def targets_of(formats: Sequence[Target], output: Path | None, default: str) -> list[Target]:
-    """The reports to write: ``--output`` is the file of the one format bound for stdout."""
-    chosen = list(dict.fromkeys(formats)) or [Target(default, None)]
-    to_stdout = [t.name for t in chosen if t.path is None]
-    if len(to_stdout) > 1:
-        raise click.UsageError(
-            f"--format {' and '.join(to_stdout)} both go to standard output; give all but one "
-            "a file, e.g. --format sarif:maintcheck.sarif."
-        )
-    if output is not None:
-        if not to_stdout:
-            raise click.UsageError(
-                "--output names the file of the format that would go to standard output, and "
-                "every --format already has its own file; drop --output."
-            )
-        chosen = [Target(t.name, output if t.path is None else t.path) for t in chosen]
-    files = [t.path for t in chosen if t.path is not None]
-    if len(set(files)) < len(files):
-        raise click.UsageError("two --format options write the same file; give each its own.")
-    return chosen
 
 
 def use_color(choice: str, stream: IO[str]) -> bool:

@@ -43,26 +43,41 @@ class Target:
     path: Path | None
 
 
-def targets(values: Sequence[str], names: Sequence[str], default: str = "text") -> list[Target]:
-    """Parse ``--format NAME[:FILE]`` options; at most one may go to standard output."""
-    out: list[Target] = []
-    for value in values or (default,):
-        name, sep, file = value.partition(":")
-        if name not in names:
-            raise click.BadParameter(
-                f"{value!r}: the format must be one of {', '.join(names)}, optionally "
-                f"followed by :FILE (e.g. {names[0]}:report.{names[0]}).",
-                param_hint="--format",
-            )
+class FormatTarget(click.Choice):  # type: ignore[type-arg]
+    """``NAME`` or ``NAME:FILE``; the name is one of the format table's."""
+
+    name = "format"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, Target):
+            return value
+        name, sep, file = str(value).partition(":")
+        fmt = super().convert(name, param, ctx)
         if sep and not file:
-            raise click.BadParameter(f"{value!r}: name the file after the colon.", param_hint="--format")
-        out.append(Target(name, Path(file) if file else None))
-    if sum(1 for t in out if t.path is None) > 1:
-        raise click.BadParameter(
-            "only one format can go to standard output; send the others to files (NAME:FILE).",
-            param_hint="--format",
+            self.fail(f"{value!r}: give a file after the colon, e.g. {name}:report.out.", param, ctx)
+        return Target(fmt, Path(file) if sep else None)
+
+
+def targets_of(formats: Sequence[Target], output: Path | None, default: str) -> list[Target]:
+    """The reports to write: ``--output`` is the file of the one format bound for stdout."""
+    chosen = list(dict.fromkeys(formats)) or [Target(default, None)]
+    to_stdout = [t.name for t in chosen if t.path is None]
+    if len(to_stdout) > 1:
+        raise click.UsageError(
+            f"--format {' and '.join(to_stdout)} both go to standard output; give all but one "
+            "a file, e.g. --format sarif:maintcheck.sarif."
         )
-    return out
+    if output is not None:
+        if not to_stdout:
+            raise click.UsageError(
+                "--output names the file of the format that would go to standard output, and "
+                "every --format already has its own file; drop --output."
+            )
+        chosen = [Target(t.name, output if t.path is None else t.path) for t in chosen]
+    files = [t.path for t in chosen if t.path is not None]
+    if len(set(files)) < len(files):
+        raise click.UsageError("two --format options write the same file; give each its own.")
+    return chosen
 
 
 MAX_TIMEOUT = 24 * 3600.0
@@ -181,9 +196,9 @@ def scan_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def format_option(names: Sequence[str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``--format NAME[:FILE]``, repeatable, checked by :func:`targets`."""
+    """``--format NAME[:FILE]``, repeatable, parsed as ``maintcheck scan`` parses it."""
     return click.option(
-        "--format", "formats", multiple=True, metavar="NAME[:FILE]",
+        "--format", "formats", multiple=True, type=FormatTarget(names), metavar="NAME[:FILE]",
         help="Output format, " + ", ".join(names) + " (default text), to standard output or, as "
              "NAME:FILE, to a file; repeat for several.",
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from checker.commands.scanning import format_option, run_scan, scan_options, targets, write
+from checker.commands.scanning import Target, format_option, run_scan, scan_options, targets_of, write
 from checker.maintenance.render import SIMULATE_FORMATS
 
 NAMES = tuple(SIMULATE_FORMATS)
@@ -21,7 +21,7 @@ def simulate(
     config: tuple[str, ...],
     config_file: Path | None,
     timeout: float,
-    formats: tuple[str, ...],
+    formats: tuple[Target, ...],
 ) -> None:
     """Show the waves in which Azure's planned maintenance restarts each workload.
 
@@ -39,7 +39,7 @@ def simulate(
     from checker.maintenance.render.text import verdict
     from checker.maintenance.waves import simulate as run
 
-    chosen = targets(formats, NAMES)
+    chosen = targets_of(formats, None, "text")
     _settings, result = run_scan(paths, stacks, config, config_file, timeout)
     assert result.inventory is not None  # engine.scan always sets it
     sim = run(result.inventory)
