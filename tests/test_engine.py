@@ -106,3 +106,20 @@ def test_only_the_engine_builds_an_inventory_or_runs_rules() -> None:
             ):
                 found.append(f"{path.relative_to(package)}:{node.lineno} {name}")
     assert found == []
+
+
+def test_plan_exits_2_on_a_failing_rule_and_simulate_runs_no_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """plan's costs come from the findings, so a rule that failed makes the runbook incomplete:
+    exit 2 as scan does. simulate reads only the inventory: it runs no rule, so a rule's
+    failure (or its notes) cannot reach it."""
+    monkeypatch.setattr(engine, "ALL_RULES", (BROKEN, *ALL_RULES))
+    path = _lonely_vm().write(tmp_path / "export.json")
+    plan = CliRunner().invoke(cli, ["plan", str(path)])
+    assert plan.exit_code == 2, plan.output
+    assert "maintcheck: error: MC999 [broken-rule] was not applied" in plan.stderr
+    assert SECRET_TEXT not in plan.output
+    simulate = CliRunner().invoke(cli, ["simulate", str(path), "--format", "json"])
+    assert simulate.exit_code == 0, simulate.output
+    assert "MC999" not in simulate.stderr and json.loads(simulate.stdout)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from checker.commands.scan import Unit
     from checker.config import Settings
     from checker.model import ScanResult
+    from checker.rules.base import Rule
 
 
 def config_pairs(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
@@ -131,9 +132,11 @@ def run_scan(
     config: tuple[str, ...],
     config_file: Path | None,
     timeout: float,
+    rules: Sequence[Rule] | None = None,
 ) -> tuple[Settings, ScanResult]:
-    """Load PATHS (default: the current directory) and scan them as one scan; bad input ends
-    the command with its message and exit code 2."""
+    """Load PATHS (default: the projects here) and scan them as one scan with ``rules`` (default:
+    the catalog; ``()`` for a command that reads only the inventory). Bad input, or a rule
+    that failed (its findings would be missing), ends the command with exit code 2."""
     from checker.commands.scan import plan, projects_here
     from checker.engine import scan
     from checker.sources import load_all
@@ -147,14 +150,20 @@ def run_scan(
             found, stacks = one_group(plan(found, stacks, settings))
         options = LoadOptions(stacks=stacks, config=config_pairs(config), timeout=timeout)
         documents = load_all(found, options)
-        result = scan(documents, settings, reader=FileLineReader())
+        result = scan(documents, settings, reader=FileLineReader(), rules=rules)
     except InputError as exc:
         fail(str(exc))
         raise  # unreachable: fail() exits
     from checker.redaction import for_log
 
+    failed = {o.error_message for o in result.failed_rules}
     for warning in result.warnings:
-        click.echo(for_log(f"maintcheck: warning: {warning}"), err=True)
+        if warning not in failed:
+            click.echo(for_log(f"maintcheck: warning: {warning}"), err=True)
+    for message in sorted(failed):
+        click.echo(for_log(f"maintcheck: error: {message}"), err=True)
+    if failed:
+        raise SystemExit(EXIT_ERROR)
     return settings, result
 
 

@@ -40,7 +40,8 @@ def simulate(
     from checker.maintenance.waves import simulate as run
 
     chosen = targets_of(formats, None, "text")
-    _settings, result = run_scan(paths, stacks, config, config_file, timeout)
+    # The waves come from the inventory alone: no rule needs to run.
+    _settings, result = run_scan(paths, stacks, config, config_file, timeout, rules=())
     assert result.inventory is not None  # engine.scan always sets it
     sim = run(result.inventory)
     write(chosen, lambda name: renderer(SIMULATE_FORMATS, name)(sim), verdict(sim))
