@@ -45,8 +45,9 @@ _CREDENTIALS: Final = tuple(
         r"(?i)\b(?:authorization|proxy-authorization|cookie|set-cookie|x-[\w-]*(?:key|token|auth)[\w-]*)"
         r"\s*:\s*(?P<s>[^\"'\r\n]+)",
         # "password": "xyz" (JSON), password: "xyz" (YAML), PASSWORD=xyz, --password=xyz; not a
-        # GitHub Actions expression (`TOKEN: ${{ secrets.TOKEN }}` names a secret, holds none)
-        rf"(?i){_SECRET_WORD}[\"']?\s*[=:]\s*(?!\$\{{\{{)(?P<s>\"[^\"]*\"?|'[^']*'?|[^\s;,&\"'}}]+)",
+        # GitHub Actions expression (`TOKEN: ${{ secrets.TOKEN }}` names a secret, holds none),
+        # nor the placeholder of what to type (`--config dbPassword=VALUE`)
+        rf"(?i){_SECRET_WORD}[\"']?\s*[=:]\s*(?!\$\{{\{{|(?-i:VALUE)\b)(?P<s>\"[^\"]*\"?|'[^']*'?|[^\s;,&\"'}}]+)",
         # --password xyz, -AccountKey xyz, -P xyz (sqlcmd), -p xyz
         rf"(?i)(?:^|\s)-{{1,2}}{_SECRET_WORD}\s+(?P<s>\"[^\"]*\"?|'[^']*'?|\S+)",
         r"(?:^|\s)-[Pp]\s+(?P<s>\"[^\"]*\"?|'[^']*'?|\S+)",
@@ -69,7 +70,8 @@ _CREDENTIALS: Final = tuple(
         # a .pgpass line host:port:db:user:password
         r"^[^\s:]+:\d+:[^\s:]+:[^\s:]+:(?P<s>\S+)$",
         # Pwd=…; AccountKey=…; SharedAccessSignature=… in connection strings
-        r"(?i)(?:pwd|password|accountkey|sharedaccesskey|sharedaccesssignature)=(?P<s>[^;\s\"']+)",
+        r"(?i)(?:pwd|password|accountkey|sharedaccesskey|sharedaccesssignature)=(?!(?-i:VALUE)\b)"
+        r"(?P<s>[^;\s\"']+)",
     )
 )
 _QUERY: Final = re.compile(r"(\w+://[^\s?'\"#]+)\?[^\s'\"#]*")

@@ -255,3 +255,15 @@ def _instances(doc: Any) -> list[dict[str, Any]]:
         for value in doc:
             found.extend(_instances(value))
     return found
+
+
+def test_what_to_type_survives_the_masking_of_stderr() -> None:
+    """stderr is masked for credentials; the `--config NAME=VALUE` a message tells the user to
+    type is no credential and reaches them as written (it was `--config KEY=***`)."""
+    root = Path(__file__).resolve().parent / "fixtures" / "programs"
+    crash = maintcheck("scan", str(root / "raises"))
+    assert crash.returncode == 2
+    assert "check the stack config it reads (--config KEY=VALUE)." in crash.stderr
+    encrypted = maintcheck("simulate", str(root / "yaml_app"))
+    assert encrypted.returncode == 0, encrypted.stderr
+    assert "give a value with --config adminPassword=VALUE if it matters" in encrypted.stderr
