@@ -351,6 +351,21 @@ def test_the_scan_writes_no_bytecode_into_the_project(tmp_path: Path) -> None:
     assert not list(project.rglob("__pycache__")) and not list(project.rglob("*.pyc"))
 
 
+@pytest.mark.parametrize("command", ["scan", "simulate", "plan", "fix"])
+def test_a_program_crash_is_shown_masked_and_escaped_by_every_command(tmp_path: Path, command: str) -> None:
+    """The program's own traceback reaches stderr through the one redaction (fix printed it raw)."""
+    (tmp_path / "Pulumi.yaml").write_text("name: crash\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text(
+        'raise ValueError("cannot connect: password=Hunter2Secret9 \\x1b[31m red")\n'
+    )
+    proc = run(command, str(tmp_path))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "__main__.py" in proc.stderr and "password=***" in proc.stderr
+    assert "Hunter2Secret9" not in proc.stdout + proc.stderr
+    no_injection(proc.stderr)
+    assert_no_traceback(proc)
+
+
 def test_duplicate_urns_and_bad_project_names_are_refused_as_pulumi_does(tmp_path: Path) -> None:
     proc = run("scan", str(PROGRAMS / "duplicate"))
     assert proc.returncode == 2 and "duplicate resource URN" in proc.stderr

@@ -44,8 +44,12 @@ def _counts(change: FileChange) -> tuple[int, int]:
 
 
 def _clean(text: str) -> str:
-    """Input text as a terminal may show it: no control characters."""
-    return "".join(ch if ch in "\n\t" or (ch.isprintable()) else "?" for ch in text)
+    """Text for the terminal or a CI log, escaped as the other reports escape it (control and
+    bidi characters shown as escapes, no workflow command). Not masked: findings, fixes and
+    snippets come from the engine already redacted, and a diff shows the user's own lines."""
+    from checker.escaping import terminal
+
+    return terminal(text)
 
 
 def _subject(finding: object) -> str:
@@ -191,6 +195,7 @@ def fix(
     """
     from checker.commands.scan import ids as _ids
     from checker.commands.scan import projects_here
+    from checker.redaction import for_log
     from checker.sources.base import LoadOptions
 
     try:
@@ -213,14 +218,14 @@ def fix(
             select=chosen,
         )
     except InputError as exc:
-        click.echo(f"maintcheck: error: {exc}", err=True)
+        click.echo(for_log(f"maintcheck: error: {exc}"), err=True)
         sys.exit(EXIT_ERROR)
     for warning in report.warnings:
-        click.echo(f"maintcheck: warning: {_clean(warning)}", err=True)
+        click.echo(for_log(f"maintcheck: warning: {warning}"), err=True)
     click.echo(render(report, diff=show_diff), nl=False)
     if report.failed_rules:
         for message in report.failed_rules:
-            click.echo(f"maintcheck: error: {message}", err=True)
+            click.echo(for_log(f"maintcheck: error: {message}"), err=True)
         sys.exit(EXIT_ERROR)
     if show_diff:
         sys.exit(EXIT_FINDINGS if report.changes or not report.clean else EXIT_OK)
