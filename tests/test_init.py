@@ -103,8 +103,26 @@ def test_init_extends_pyproject_and_an_existing_pre_commit_config(
     assert text.startswith('[project]\nname = "infra"\n\n[tool.maintcheck]\n')
     repos = yaml.safe_load((tmp_path / ".pre-commit-config.yaml").read_text())["repos"]
     assert [h["id"] for r in repos for h in r["hooks"]] == ["ruff", "maintcheck"]
-    again = _init(runner)
-    assert again.exit_code == 2 and "pyproject.toml already has [tool.maintcheck]" in again.output
+    again = _init(runner)  # only the workflow is in the way: --force would overwrite it
+    assert again.exit_code == 2, again.output
+    assert "maintcheck.yml exists. Nothing was written; give --force to write it again" in again.output
+    assert "pyproject.toml" not in again.output
+
+
+def test_init_adds_the_hook_and_workflow_beside_an_existing_config(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A [tool.maintcheck] the user wrote (as the README shows) is kept, never a reason to
+    refuse: --force would not touch it either."""
+    monkeypatch.chdir(tmp_path)
+    config = '[project]\nname = "infra"\n\n[tool.maintcheck]\nfail-on = "error"\n'
+    (tmp_path / "pyproject.toml").write_text(config)
+    run = _init(runner)
+    assert run.exit_code == 0, run.output
+    assert "pyproject.toml already has [tool.maintcheck]; kept as it is." in run.output
+    assert (tmp_path / "pyproject.toml").read_text() == config
+    assert (tmp_path / ".pre-commit-config.yaml").is_file()
+    assert (tmp_path / ".github/workflows/maintcheck.yml").is_file()
 
 
 def test_init_names_detected_stack_groups(

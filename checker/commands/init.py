@@ -178,10 +178,8 @@ def _config(top: Path, force: bool, conflicts: list[str], notes: list[str]) -> P
     pyproject = top / "pyproject.toml"
     if pyproject.is_file():
         if "maintcheck" in _read_toml(pyproject).get("tool", {}):
-            if force:
-                notes.append("pyproject.toml already has [tool.maintcheck]; kept as it is.")
-            else:
-                conflicts.append("pyproject.toml already has [tool.maintcheck]")
+            # The user's own config: kept, even with --force, so never a reason to refuse.
+            notes.append("pyproject.toml already has [tool.maintcheck]; kept as it is.")
             return None
         old = pyproject.read_text("utf-8")
         sep = "" if old.endswith("\n\n") else ("\n" if old.endswith("\n") else "\n\n")
@@ -202,7 +200,7 @@ def _has_hook(data: Any) -> bool:
     )
 
 
-def _pre_commit(top: Path, force: bool, conflicts: list[str], notes: list[str]) -> Planned | None:
+def _pre_commit(top: Path, notes: list[str]) -> Planned | None:
     import yaml
 
     path = top / PRE_COMMIT
@@ -213,11 +211,8 @@ def _pre_commit(top: Path, force: bool, conflicts: list[str], notes: list[str]) 
         data = yaml.safe_load(old)
     except yaml.YAMLError as exc:
         _fail(f"{path}: not valid YAML ({exc}); fix it first.")
-    if _has_hook(data):
-        if force:
-            notes.append(f"{PRE_COMMIT} already has the maintcheck hook; kept as it is.")
-        else:
-            conflicts.append(f"{PRE_COMMIT} already has the maintcheck hook")
+    if _has_hook(data):  # kept, even with --force: never a reason to refuse
+        notes.append(f"{PRE_COMMIT} already has the maintcheck hook; kept as it is.")
         return None
     new = old + ("" if old.endswith("\n") else "\n") + HOOK
     try:
@@ -260,11 +255,12 @@ def init_command(force: bool) -> None:
     notes: list[str] = []
     planned = [
         _config(top, force, conflicts, notes),
-        _pre_commit(top, force, conflicts, notes),
+        _pre_commit(top, notes),
         _workflow(top, force, conflicts),
     ]
     if conflicts:
-        _fail("; ".join(conflicts) + ". Nothing was written; give --force to write them again.")
+        them = "them" if len(conflicts) > 1 else "it"
+        _fail("; ".join(conflicts) + f". Nothing was written; give --force to write {them} again.")
     for item in planned:
         if item is None:
             continue
