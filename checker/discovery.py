@@ -49,6 +49,16 @@ def excluded(directory: Path, patterns: Sequence[str]) -> bool:
     return any(fnmatchcase(str(c), p.rstrip("/")) for p in patterns for c in candidates if str(c) != ".")
 
 
+def enclosing_project(directory: Path) -> Path | None:
+    """The project ``directory`` is in (itself or the nearest parent with a Pulumi.yaml), as
+    ``pulumi preview`` finds it; relative to ``directory`` (``..``), None when there is none."""
+    start = directory.resolve()
+    for candidate in (start, *start.parents):
+        if is_project(candidate):
+            return Path(os.path.relpath(candidate, start))
+    return None
+
+
 def all_projects(top: Path, exclude: Sequence[str] = ()) -> list[Path]:
     """Every project under ``top``, skipping hidden directories, virtualenvs, caches and the
     directories ``exclude`` names."""

@@ -349,6 +349,24 @@ def test_a_baseline_is_matched_once_over_every_stack_group(tmp_path: Path) -> No
     assert report["warnings"] == ["1 finding matched the baseline base.json and is not reported."]
 
 
+def test_without_paths_in_a_folder_of_a_project_the_enclosing_project_is_scanned(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As `pulumi preview` finds Pulumi.yaml in a parent directory: run from `stacks/`."""
+    project = write_project(tmp_path / "infra", REGIONAL_PROGRAM, {"dev": "eastus"})
+    (project / "stacks").mkdir()
+    monkeypatch.chdir(project / "stacks")
+    run = runner.invoke(cli, ["scan", "--format", "json", "--select", "MC301"])
+    assert run.exit_code == 1, run.output
+    assert _mc301_stacks(run.output) == ["dev"]
+    assert {f["location"]["file"] for f in json.loads(run.output)["findings"]} == {"../__main__.py"}
+    # ... with the project's own config
+    (project / "maintcheck.toml").write_text('ignore = ["MC301"]\n')
+    configured = runner.invoke(cli, ["scan", "--format", "json"])
+    assert configured.exit_code == 0, configured.output
+    assert json.loads(configured.output)["findings"] == []
+
+
 def test_stack_groups_config_errors(runner: CliRunner, export: Path, tmp_path: Path) -> None:
     bad = tmp_path / "maintcheck.toml"
     bad.write_text('stack-groups = [["a", "b"], ["b"]]\n')

@@ -120,10 +120,13 @@ class Unit:
 
 def projects_here(settings: Settings) -> list[Path]:
     """What a command without PATHS reads: every Pulumi project under the current directory
-    (outside the config's ``exclude``)."""
-    from checker.discovery import all_projects
+    (outside the config's ``exclude``), else the project the current directory is in."""
+    from checker.discovery import all_projects, enclosing_project
 
     targets = all_projects(Path("."), settings.exclude)
+    if not targets:
+        enclosing = enclosing_project(Path("."))
+        targets = [enclosing] if enclosing is not None else []
     if not targets:
         skipped = " outside the config's `exclude`" if settings.exclude else ""
         raise InputError(
@@ -324,7 +327,8 @@ def scan_options(default_format: str) -> list[click.Parameter]:
 SCAN_HELP = """Scan Pulumi projects, preview files and stack exports for maintenance readiness.
 
 PATHS are Pulumi project directories, `pulumi preview --json` files or `pulumi stack
-export` files. Without PATHS, every Pulumi project under the current directory. Everything
+export` files. Without PATHS, every Pulumi project under the current directory (or the
+project it is in, as `pulumi preview` finds it). Everything
 given in one call is one scan, so region pairs are judged across stacks; a project with
 several stack files and no --stack is scanned per stack group (config `stack-groups`; by
 default stacks whose names differ only by a region, like prod-eastus and prod-westus, form

@@ -100,12 +100,16 @@ def fail(message: str) -> None:
 
 def settings_for(paths: Sequence[Path], config_file: Path | None) -> Settings:
     """The config ``--config-file`` names, else the one found beside the scanned paths or in
-    the current directory (defaults when there is none). Raises InputError on a bad file."""
+    the current directory, or (without paths) in the project it is in; defaults when there is
+    none. Raises InputError on a bad file."""
     from checker import config as settings_mod
+    from checker.discovery import enclosing_project
 
     if config_file is not None:
         return settings_mod.load_file(config_file)
-    return settings_mod.discover([p if p.is_dir() else p.parent for p in paths] + [Path.cwd()])
+    dirs = [p if p.is_dir() else p.parent for p in paths] + [Path.cwd()]
+    enclosing = None if paths else enclosing_project(Path.cwd())
+    return settings_mod.discover(dirs + ([Path.cwd() / enclosing] if enclosing is not None else []))
 
 
 CONFIG_FILE_HELP = "maintcheck.toml or pyproject.toml to read instead of discovering one."
