@@ -14,6 +14,7 @@ import click
 
 from checker import report
 from checker.cli import cli
+from checker.maintenance.render import PLAN_FORMATS, SIMULATE_FORMATS
 from checker.rules import ALL_RULES, RULES_BY_ID
 from checker.sources import ALL_SOURCES
 
@@ -72,3 +73,17 @@ def _choices(command: str, option: str) -> tuple[str, ...]:
 def test_cli_choices_come_from_the_tables() -> None:
     assert _choices("scan", "fmt") == report.FORMAT_NAMES
     assert _choices("hook", "fmt") == report.FORMAT_NAMES
+    assert _choices("simulate", "formats") == tuple(SIMULATE_FORMATS)
+    assert _choices("plan", "formats") == tuple(PLAN_FORMATS)
+
+
+def test_every_wave_and_runbook_rendering_is_in_its_table() -> None:
+    """simulate/plan formats: each table entry names a function that exists, and every module
+    of checker/maintenance/render renders something a table lists."""
+    listed = set()
+    for table in (SIMULATE_FORMATS, PLAN_FORMATS):
+        for module, function in table.values():
+            assert callable(getattr(importlib.import_module(module), function)), (module, function)
+            listed.add(module.rsplit(".", 1)[-1])
+    modules = {p.stem for p in (PACKAGE / "maintenance" / "render").glob("*.py")} - {"__init__"}
+    assert modules == listed
