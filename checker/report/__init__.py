@@ -23,6 +23,7 @@ ALL_FORMATS: Final[dict[str, tuple[str, str]]] = {
     "markdown": ("checker.report.markdown", "MarkdownFormat"),
     "github": ("checker.report.github", "GithubFormat"),
     "junit": ("checker.report.junit", "JunitFormat"),
+    "html": ("checker.report.html", "HtmlFormat"),
 }
 FORMAT_NAMES: Final = tuple(ALL_FORMATS)
 
