@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -401,3 +404,27 @@ def test_resources_sort_in_natural_order() -> None:
     for fmt in ("text", "concise"):
         out = render(fmt, result)
         assert re.findall(r"VM '(vm-\d+)' is", out) == ["vm-1", "vm-2", "vm-10"], fmt
+
+
+def test_sarif_paths_are_relative_to_the_repository_root(tmp_path: Path) -> None:
+    """Scanned from a folder inside a git repository, SARIF locations name the file from the
+    repository's top level (code scanning resolves them there), and stay valid SARIF."""
+    (tmp_path / ".git").mkdir()
+    infra = tmp_path / "deploy" / "infra"
+    infra.mkdir(parents=True)
+    s = StackBuilder("dev", config={"azure-native:location": "eastus"})
+    s.add("azure-native:compute:VirtualMachine", "lonely", {"resourceGroupName": "rg"}, line=7)
+    s.write(infra / "preview.json", kind="preview")
+    run = subprocess.run(
+        [sys.executable, "-m", "checker", "scan", "preview.json", "--format", "sarif",
+         "--select", "MC101"],
+        cwd=infra, capture_output=True, text=True, check=False,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+    )
+    assert run.returncode == 1, run.stderr
+    sarif = json.loads(run.stdout)
+    jsonschema.validate(sarif, SCHEMA)
+    (result,) = sarif["runs"][0]["results"]
+    artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert artifact == {"uri": "deploy/infra/__main__.py", "uriBaseId": "%SRCROOT%"}
+    assert "%SRCROOT%" in sarif["runs"][0]["originalUriBaseIds"]

@@ -193,7 +193,24 @@ def report_options(settings: Settings, verbose: bool) -> ReportOptions:
                 source_url = ""
             else:
                 source_url += "" if below == "." else f"/{below}"
-    return ReportOptions(verbose=verbose, docs_url=settings.docs_url or DOCS_URL, source_url=source_url)
+    return ReportOptions(
+        verbose=verbose,
+        docs_url=settings.docs_url or DOCS_URL,
+        source_url=source_url,
+        repo_prefix=repo_prefix(Path.cwd()),
+    )
+
+
+def repo_prefix(cwd: Path) -> str:
+    """``cwd`` relative to the git top level above it (the nearest folder holding ``.git``),
+    as a POSIX path; "" at the top or outside a repository. SARIF paths are repository-relative,
+    so code scanning places them wherever in the repository the scan ran."""
+    here = cwd.resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            below = here.relative_to(folder).as_posix()
+            return "" if below == "." else below
+    return ""
 
 
 def exit_code(result: ScanResult, threshold: str) -> int:

@@ -32,6 +32,7 @@ class ReportOptions:
     verbose: bool = False
     docs_url: str = DOCS_URL
     source_url: str = ""
+    repo_prefix: str = ""  # where the scan ran, relative to the git top level ("" at the top)
 
     def rule_url(self, rule_id: str) -> str:
         return f"{self.docs_url.rstrip('/')}/{rule_id}.md" if self.docs_url else ""

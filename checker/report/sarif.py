@@ -44,17 +44,20 @@ def sarif_rule(rule: Rule, options: ReportOptions | None = None) -> dict[str, An
     }
 
 
-def artifact_uri(file: str) -> dict[str, str]:
-    """An artifactLocation: repository-relative paths against %SRCROOT%, absolute ones as
-    ``file://`` URIs; both percent-encoded as URIs must be."""
+def artifact_uri(file: str, repo_prefix: str = "") -> dict[str, str]:
+    """An artifactLocation: paths relative to the repository root (the git top level; a path
+    relative to where the scan ran gets ``repo_prefix``, that folder's place in the repository)
+    against %SRCROOT%, absolute ones as ``file://`` URIs; both percent-encoded as URIs must be."""
     path = file.replace("\\", "/")
     if posixpath.isabs(path) or (len(path) > 1 and path[1] == ":"):
         return {"uri": "file://" + quote(path if path.startswith("/") else "/" + path)}
+    if repo_prefix:
+        path = posixpath.normpath(posixpath.join(repo_prefix, path))
     return {"uri": quote(path), "uriBaseId": "%SRCROOT%"}
 
 
-def physical_location(loc: Location) -> dict[str, Any]:
-    out: dict[str, Any] = {"artifactLocation": artifact_uri(loc.file)}
+def physical_location(loc: Location, repo_prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {"artifactLocation": artifact_uri(loc.file, repo_prefix)}
     if loc.line:
         out["region"] = {"startLine": loc.line}
     return out
@@ -65,12 +68,12 @@ def _fix_text(f: Finding) -> str:
     return "Fix: " + titles[0] if len(titles) == 1 else "Fixes: " + "; or ".join(titles)
 
 
-def sarif_result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
+def sarif_result(f: Finding, rule_index: dict[str, int], repo_prefix: str = "") -> dict[str, Any]:
     res = f.resource
     where: dict[str, Any] = {}
     loc = location(f)
     if loc is not None:
-        where["physicalLocation"] = physical_location(loc)
+        where["physicalLocation"] = physical_location(loc, repo_prefix)
     where["logicalLocations"] = [
         {"name": esc.inline(res.name), "fullyQualifiedName": esc.inline(res.urn), "kind": "resource"}
     ]
@@ -103,6 +106,7 @@ def sarif_result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
 
 def report_sarif(result: ScanResult, options: ReportOptions | None = None) -> dict[str, Any]:
     rule_index = {rule.id: i for i, rule in enumerate(ALL_RULES)}
+    prefix = options.repo_prefix if options is not None else ""
     notifications = [
         {"level": "warning", "message": {"text": esc.inline(w)}} for w in result.warnings
     ]
@@ -123,8 +127,11 @@ def report_sarif(result: ScanResult, options: ReportOptions | None = None) -> di
                 "invocations": [
                     {"executionSuccessful": True, "toolExecutionNotifications": notifications}
                 ],
+                "originalUriBaseIds": {
+                    "%SRCROOT%": {"description": {"text": "The repository root (git top level)."}}
+                },
                 "columnKind": "unicodeCodePoints",
-                "results": [sarif_result(f, rule_index) for f in result.findings],
+                "results": [sarif_result(f, rule_index, prefix) for f in result.findings],
                 "properties": {
                     "summary": {
                         "by_severity": c,
