@@ -37,6 +37,9 @@ def cli() -> None:
       maintcheck scan              (every project here, by stack groups)
       maintcheck scan . --stack prod-eastus --stack prod-westus
       pulumi preview --json > preview.json && maintcheck scan preview.json
+      maintcheck fix . --stack dev --diff   (the fixes it can apply, proven by a rescan)
+      maintcheck simulate . --stack dev     (the maintenance waves of each workload)
+      maintcheck plan . --stack prod-eastus --stack prod-westus   (a self-service runbook)
       maintcheck explain MC103
       maintcheck init              (config, pre-commit hook and GitHub workflow)
     """

@@ -74,7 +74,7 @@ def simulation_text(sim: Simulation) -> str:
     lines = ["Planned maintenance waves (the best placement Azure promises)", ""]
     rows = [row for w in sim.workloads for row in _rows(w)]
     if rows:
-        lines += table(["WORKLOAD", "WAVE", "DOWN", "LEFT", "CAPACITY", ""], rows)
+        lines += table(["WORKLOAD", "WAVE", "DOWN", "LEFT", "CAPACITY", "NOTE"], rows)
         lines.append("")
     notes = [f"{plain(w.name)}: {plain(n)}" for w in sim.workloads for n in w.notes]
     notes += [plain(n) for n in sim.notes]
