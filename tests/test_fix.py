@@ -406,3 +406,20 @@ def test_an_edit_that_makes_another_rule_fire_is_dropped(tmp_path: Path) -> None
     assert "left (not fixed): MC201 db-nic (stack dev)" in proc.stdout
     assert re.search(r"the edit made MC101 fire on 'web-[01]'", proc.stdout)
     assert (proj / "Pulumi.dev.yaml").read_text() == STACK
+
+
+def test_an_edited_program_that_crashes_is_reported_without_its_secrets(tmp_path: Path) -> None:
+    """The reason for leaving the edits unwritten quotes the program's error masked."""
+    body = CONFIG_NIC.replace(
+        'alloc = config.get("alloc") or "Static"\n',
+        'alloc = config.get("alloc") or "Static"\n'
+        'if alloc == "Static":\n'
+        '    raise ValueError("password=Hunter2Secret9 is not accepted with Static")\n',
+    )
+    proj = project(tmp_path, body + vm("db-vm", "nic"), STACK)
+    before = (proj / "Pulumi.dev.yaml").read_text()
+    proc = fix(proj, "--stack", "dev", "--select", "MC201")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "the edited program failed to run" in proc.stdout
+    assert "Hunter2Secret9" not in proc.stdout + proc.stderr
+    assert (proj / "Pulumi.dev.yaml").read_text() == before

@@ -26,6 +26,7 @@ from checker.fix.plan import Candidate, Edit, Left, Resolver, agree, builders, c
 from checker.fix.workspace import Workspace, workspaces, write_back
 from checker.inventory import Document, Resource
 from checker.model import Finding, Fix, ScanResult
+from checker.redaction import safe_text
 from checker.sources import load_all
 from checker.sources.base import LoadOptions
 from checker.sources.pulumi_project import find_project_file, read_project, stack_files
@@ -297,7 +298,7 @@ def run(
                     )
                 )
             except InputError as exc:
-                first = str(exc).splitlines()[0]
+                first = safe_text(str(exc).splitlines()[0])  # the program's words: may hold secrets
                 reason = f"the edited program failed to run ({first}); the edits were not written"
                 left.extend(Left(c.finding, c.fix, "still-present", reason, c.edits) for c in kept)
                 kept, texts, after, after_docs = [], {}, before, documents
