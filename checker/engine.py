@@ -1,6 +1,7 @@
 """The one pipeline every front door calls: documents + settings -> :class:`ScanResult`.
 
-    documents -> Inventory -> each selected rule (isolated) -> suppressions -> baseline
+    documents -> Inventory -> each selected rule (isolated) -> fixes in the program's language
+    and provider (checker.fix_language) -> suppressions -> baseline
 
 The CLI (``scan``, ``hook``), the policy pack and the commands built on a scan all call
 :func:`scan`; they only adapt their inputs into documents and render the result. A rule that
@@ -16,6 +17,7 @@ from collections.abc import Iterable, Sequence
 
 from checker.baseline import Baseline, apply_baseline
 from checker.config import Settings
+from checker.fix_language import localize
 from checker.inventory import Document, Inventory
 from checker.memory import collector_paused
 from checker.model import Finding, RuleOutcome, ScanResult, Skipped
@@ -74,6 +76,7 @@ def _outcome(
 ) -> RuleOutcome:
     try:
         findings, skipped = judge(rule, inventory, settings)
+        findings = localize(findings)  # fixes in the program's language and provider
         findings.sort(key=Finding.sort_key)
         findings, notes = apply_suppressions(findings, settings.suppressions, today, reader)
     except Exception as exc:  # a bug of ours in one rule must not cost the others

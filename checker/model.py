@@ -75,6 +75,10 @@ class Fix:
     snippet: str
     replacement: bool
     new_resources: bool = False
+    # patch paths that keep their azure-native names because the resource's provider (classic
+    # azure) has no input there: ``maintcheck fix`` leaves them to the user
+    native_paths: tuple[str, ...] = ()
+    snippet_language: str = "python"  # "typescript", "javascript" or "yaml" for those programs
 
     @property
     def label(self) -> str:

@@ -34,24 +34,40 @@ def _as_list(value: Any) -> Any:
     return [value] if isinstance(value, str | int) else value
 
 
+@dataclass(frozen=True)
+class MapList:
+    """Converts each element of a list with ``item`` (other values pass unchanged)."""
+
+    item: Convert
+
+    def __call__(self, value: Any) -> Any:
+        return [self.item(v) for v in value] if isinstance(value, list) else value
+
+
 def _map_list(convert: Convert) -> Convert:
-    return lambda value: [convert(v) for v in value] if isinstance(value, list) else value
+    return MapList(convert)
 
 
-def _rename(table: Mapping[str, tuple[str, Convert]]) -> Convert:
-    """A classic object -> the azure-native object (keys renamed, nested paths built)."""
+@dataclass(frozen=True)
+class Rename:
+    """A classic object -> the azure-native object (keys renamed, nested paths built); the same
+    ``table`` maps patch paths and values back (:func:`classic_patch`)."""
 
-    def convert(value: Any) -> Any:
+    table: Mapping[str, tuple[str, Convert]]
+
+    def __call__(self, value: Any) -> Any:
         if not isinstance(value, Mapping) or SIG_KEY in value:
             return value
         out: dict[str, Any] = {}
         for key, item in value.items():
-            path, conv = table.get(key, (key, _same))
+            path, conv = self.table.get(key, (key, _same))
             if item is not None:
                 _put(out, path, conv(item))
         return out
 
-    return convert
+
+def _rename(table: Mapping[str, tuple[str, Convert]]) -> Convert:
+    return Rename(table)
 
 
 def _put(target: dict[str, Any], path: str, value: Any) -> None:
@@ -116,13 +132,14 @@ _IP_CONFIG = _rename(
 )
 _FRONTEND = _IP_CONFIG  # a load balancer's frontend ip configurations read the same
 _EXTENSION = _rename({"settings": ("settings", _json), "protectedSettings": ("protectedSettings", _json)})
+def _first(value: Any) -> Any:
+    return value[0] if isinstance(value, list) and value else value
+
+
 _SCALE_SET_IP_CONFIG = _rename(
     {
         "subnetId": ("subnet.id", _same),
-        "publicIpAddresses": (
-            "publicIPAddressConfiguration",
-            lambda v: v[0] if isinstance(v, list) and v else v,
-        ),
+        "publicIpAddresses": ("publicIPAddressConfiguration", _first),
     }
 )
 _SCALE_SET_NIC = _rename({"ipConfigurations": ("ipConfigurations", _map_list(_SCALE_SET_IP_CONFIG))})
@@ -195,6 +212,8 @@ class ClassicType:
     constants: Mapping[str, Any] = field(default_factory=dict)  # paths always set (inputs)
     defaults: Mapping[str, Any] = field(default_factory=dict)  # classic inputs the provider defaults
     convert: Callable[[dict[str, Any]], None] | None = None  # whole-object fix-ups
+    # azure-native paths that ``convert`` builds -> (classic input, azure-native value -> classic)
+    back: Mapping[str, tuple[str, Convert]] = field(default_factory=dict)
 
 
 def _managed_sku(props: dict[str, Any]) -> None:
@@ -247,6 +266,8 @@ MAPPINGS: Final[dict[str, ClassicType]] = {
             "osProfile": ("osProfile", _same),
         },
         convert=_legacy_os,
+        back={"osProfile.linuxConfiguration": ("osProfileLinuxConfig", _same),
+              "osProfile.windowsConfiguration": ("osProfileWindowsConfig", _same)},
     ),
     "compute/availabilitySet": ClassicType(
         t.AVAILABILITY_SET,
@@ -256,6 +277,7 @@ MAPPINGS: Final[dict[str, ClassicType]] = {
          "proximityPlacementGroupId": ("proximityPlacementGroup.id", _same)},
         defaults={"platformUpdateDomainCount": 5, "platformFaultDomainCount": 3, "managed": True},
         convert=_managed_sku,
+        back={"sku.name": ("managed", lambda name: name == "Aligned" if isinstance(name, str) else name)},
     ),
     "compute/linuxVirtualMachineScaleSet": ClassicType(
         t.SCALE_SET, {**_SCALE_SET_COMMON, "sku": ("sku.name", _same)}, _VMSS_LINUX
@@ -350,6 +372,158 @@ MAPPINGS: Final[dict[str, ClassicType]] = {
 
 PACKAGE: Final = "azure"
 PROVIDER: Final = "pulumi:providers:azure"
+
+
+# -- The other direction: azure-native patch paths and values -> the classic inputs ------------
+
+def _only(value: Any) -> Any:
+    return value[0] if isinstance(value, list) and len(value) == 1 else value
+
+
+def _id_of(value: Any) -> Any:
+    return value.get("id", value) if isinstance(value, Mapping) else value
+
+
+def _ids(value: Any) -> Any:
+    return [_id_of(v) for v in value] if isinstance(value, list) else value
+
+
+def _dumps(value: Any) -> Any:
+    return json.dumps(value) if isinstance(value, Mapping | list) else value
+
+
+def _one_list(value: Any) -> Any:
+    return value if isinstance(value, list) else [value]
+
+
+# The inverse of each plain convert (the objects, Rename and MapList, invert themselves).
+_BACK: Final[dict[Any, Convert]] = {
+    _same: _same, _as_list: _only, _ref: _id_of, _nic_refs: _ids, _json: _dumps, _first: _one_list,
+}
+
+
+def _back(convert: Convert) -> Convert:
+    """azure-native value -> classic value, for a value ``convert`` produced."""
+    if isinstance(convert, Rename):
+        return lambda value: _object_back(convert.table, value)
+    if isinstance(convert, MapList):
+        item = _back(convert.item)
+        return lambda value: [item(v) for v in value] if isinstance(value, list) else value
+    return _BACK.get(convert, _same)
+
+
+def _object_back(table: Mapping[str, tuple[str, Convert]], value: Any) -> Any:
+    """An azure-native object -> the classic object (keys without an entry keep their name)."""
+    if not isinstance(value, Mapping) or SIG_KEY in value:
+        return value
+    out: dict[str, Any] = {}
+
+    def walk(prefix: tuple[str, ...], item: Any) -> None:
+        found = _find(table, {}, prefix)
+        if found is not None:
+            _put(out, ".".join(found[0]), found[1](item))
+        elif isinstance(item, Mapping) and SIG_KEY not in item and item:
+            for key, child in item.items():
+                walk((*prefix, str(key)), child)
+        else:
+            _put(out, ".".join(prefix), item)
+
+    for key, item in value.items():
+        walk((str(key),), item)
+    return out
+
+
+def _is_index(segment: str) -> bool:
+    return segment.isdigit() or segment == "-"
+
+
+Found = tuple[tuple[str, ...], Convert]
+
+
+def _find(
+    table: Mapping[str, tuple[str, Convert]],
+    back: Mapping[str, tuple[str, Convert]],
+    segments: tuple[str, ...],
+) -> Found | None:
+    """The classic path (keys and list indexes) for an azure-native one, with the conversion of
+    its value; None when the classic provider has no input there. Later table entries win
+    (the common entries come first, a type's own ones after)."""
+    for built, (key, convert) in back.items():
+        if segments == tuple(built.split(".")):
+            return (key,), convert
+    for key, (path, convert) in reversed(list(table.items())):
+        native = tuple(path.split("."))
+        if segments[: len(native)] != native:
+            continue
+        rest = segments[len(native):]
+        if not rest:
+            return (key,), _back(convert)
+        if isinstance(convert, MapList) and _is_index(rest[0]):
+            if len(rest) == 1:
+                return (key, rest[0]), _back(convert.item)
+            if isinstance(convert.item, Rename):
+                inner = _find(convert.item.table, {}, rest[1:])
+                if inner is not None:
+                    return (key, rest[0], *inner[0]), inner[1]
+            return None
+        if isinstance(convert, Rename):
+            inner = _find(convert.table, {}, rest)
+            return None if inner is None else ((key, *inner[0]), inner[1])
+        if convert is _same:  # a block the classic provider spells as azure-native does
+            return (key, *rest), _same
+        return None
+    return None
+
+
+def _mapping(type_token: str) -> ClassicType | None:
+    key = _key(type_token)
+    return MAPPINGS.get(key) if key else None
+
+
+def _segments(pointer: str) -> tuple[str, ...]:
+    return tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:])
+
+
+def _pointer(segments: tuple[str, ...]) -> str:
+    return "".join("/" + s.replace("~", "~0").replace("/", "~1") for s in segments)
+
+
+def classic_patch(
+    type_token: str, ops: tuple[tuple[str, str, Any], ...]
+) -> tuple[list[tuple[str, str, Any]], list[str]] | None:
+    """``(op, path, value)`` operations on the azure-native shape of a classic resource, written
+    on its classic inputs (``/availabilitySet/id`` -> ``/availabilitySetId``, ``/zones`` ["2"]
+    -> ``/zone`` "2", a set's ``/sku/name`` Aligned -> ``/managed`` true), and the paths that
+    have no classic input (kept as they are in the operations). None for unmapped types."""
+    mapping = _mapping(type_token)
+    if mapping is None:
+        return None
+    out: list[tuple[str, str, Any]] = []
+    unmapped: list[str] = []
+
+    def place(op: str, segments: tuple[str, ...], value: Any) -> tuple[list[tuple[str, str, Any]], list[str]]:
+        found = _find(mapping.inputs, mapping.back, segments)
+        if found is not None:
+            return [(op, _pointer(found[0]), None if op == "remove" else found[1](value))], []
+        if op != "remove" and isinstance(value, Mapping) and SIG_KEY not in value and value:
+            # {"id": x} under /availabilitySet -> /availabilitySet/id, when a part has an input
+            placed = [place("add", (*segments, str(k)), v) for k, v in value.items()]
+            if any(len(ops) > len(missing) for ops, missing in placed):
+                return [o for ops, _ in placed for o in ops], [m for _, missing in placed for m in missing]
+        return [(op, _pointer(segments), value)], [_pointer(segments)]
+
+    for op, path, value in ops:
+        placed, missing = place(op, _segments(path), value)
+        out.extend(placed)
+        unmapped.extend(missing)
+    return out, unmapped
+
+
+def classic_class(type_token: str) -> tuple[str, str]:
+    """(module, class) of a classic type: ``azure:lb/loadBalancer:LoadBalancer`` -> (lb,
+    LoadBalancer); the SDKs spell it ``azure.lb.LoadBalancer``."""
+    parts = type_token.split(":")
+    return parts[1].split("/", 1)[0], parts[-1]
 
 
 def _key(type_token: str) -> str | None:

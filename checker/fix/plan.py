@@ -136,6 +136,9 @@ class Resolver:
         edits: list[Edit] = []
         left: list[str] = []
         for op in fix.patch:
+            if op.path in fix.native_paths:
+                left.append(f"{dotted(op.path)}: the classic azure provider has no argument for it")
+                continue
             if op.op not in ("add", "replace", "remove"):
                 left.append(f"{op.path}: operation {op.op!r} is not applied automatically")
                 continue

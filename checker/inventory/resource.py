@@ -57,6 +57,7 @@ class Document:
     warnings: tuple[str, ...] = ()
     incomplete: bool = False
     root: str = ""  # the directory that source positions are relative to ("" if unknown)
+    language: str = ""  # the program's language: "python", "nodejs", "yaml" ("" for documents)
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,6 +82,7 @@ class Resource:
     origin: str
     root: str = ""
     call_source: str | None = None  # the program's constructor call (fix snippets edit it)
+    language: str = ""  # its program's language (Document.language); fixes are written in it
 
     def get(self, path: str, default: Any = None) -> Any:
         """A judged property by dotted path; UNKNOWN propagates (see values.get_path)."""
@@ -202,6 +204,7 @@ def make_resource(raw: RawResource, doc: Document, kind: str) -> Resource:
         origin=doc.origin,
         root=doc.root,
         call_source=raw.call_source,
+        language=doc.language,
     )
 
 

@@ -76,7 +76,7 @@ def _fix_block(fix: Fix) -> str:
     if fix.command:
         out += f"Apply it with `{fix.command}` (Python programs; proven by a rescan).\n\n"
     if fix.snippet:
-        out += fenced(esc.block(fix.snippet)) + "\n"
+        out += fenced(esc.block(fix.snippet), fix.snippet_language) + "\n"
     return out
 
 

@@ -117,7 +117,7 @@ def _job(run: Run, entry: Path) -> dict[str, Any]:
 def execute(run: Run, entry: Path, notes: Sequence[str] = (), live: Processes | None = None) -> Document:
     result = run_worker(run, [run.python, str(WORKER)], _job(run, entry), live)
     _node_errors(run, result)
-    return document(run, result, notes)
+    return document(run, result, notes, "nodejs")
 
 
 def _node_errors(run: Run, result: Mapping[str, Any]) -> None:

@@ -358,7 +358,9 @@ def execute(run: Run, notes: Sequence[str] = (), live: Processes | None = None) 
     return document(run, run_worker(run, [run.python, str(WORKER)], _job(run), live), notes)
 
 
-def document(run: Run, result: Mapping[str, Any], notes: Sequence[str]) -> Document:
+def document(
+    run: Run, result: Mapping[str, Any], notes: Sequence[str], language: str = "python"
+) -> Document:
     status = result.get("status")
     error = result.get("error") or {}
     if status == "no-pulumi":
@@ -400,6 +402,7 @@ def document(run: Run, result: Mapping[str, Any], notes: Sequence[str]) -> Docum
         warnings=tuple(warnings),
         incomplete=incomplete,
         root=str(run.path),
+        language=language,
     )
 
 

@@ -71,7 +71,7 @@ class YamlProgramSource:
         for run in runs:
             records = Evaluation(run, program_file, program).records()
             result = {"status": "ok", "resources": records, "missing_config": []}
-            docs.append(document(run, result, warnings))
+            docs.append(document(run, result, warnings, "yaml"))
         return docs
 
 
