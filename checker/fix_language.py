@@ -308,27 +308,39 @@ def _yaml_key(key: str) -> str:
     return key if _KEY.match(key) else json.dumps(key)
 
 
+def _yaml_plain(value: Any) -> Any:
+    """JSON-like data for YAML; a new resource's reference as ``${name.id}``."""
+    if isinstance(value, str):
+        ref = _PLACEHOLDER.match(value)
+        return f"${{{ref.group(1)}.{ref.group(2)}}}" if ref else value
+    if isinstance(value, list):
+        return [_yaml_plain(i) for i in value]
+    if isinstance(value, dict):
+        return {str(k): _yaml_plain(i) for k, i in value.items()}
+    return value if is_known(value) and (value is None or isinstance(value, bool | int | float)) else None
+
+
 def _yaml_value(value: Any) -> str:
-    """A YAML flow value (JSON is valid YAML); a new resource's reference as ``${name.id}``."""
+    """A YAML flow value (JSON is valid YAML)."""
+    return json.dumps(_yaml_plain(value))
 
-    def plain(v: Any) -> Any:
-        if isinstance(v, str):
-            ref = _PLACEHOLDER.match(v)
-            return f"${{{ref.group(1)}.{ref.group(2)}}}" if ref else v
-        if isinstance(v, list):
-            return [plain(i) for i in v]
-        if isinstance(v, dict):
-            return {str(k): plain(i) for k, i in v.items()}
-        return v if is_known(v) and (v is None or isinstance(v, bool | int | float)) else None
 
-    return json.dumps(plain(value))
+def _yaml_set(key: str, value: Any, indent: str) -> list[str]:
+    """``key: value``; objects and lists of objects in block style under the key."""
+    scalars = isinstance(value, list) and all(isinstance(v, str | int | float | bool) for v in value)
+    if isinstance(value, dict | list) and value and not scalars:
+        import yaml
+
+        block = yaml.safe_dump(_yaml_plain(value), default_flow_style=False, sort_keys=False, width=1 << 16)
+        return [f"{indent}{_yaml_key(key)}:", *(f"{indent}  {line}" for line in block.splitlines())]
+    return [f"{indent}{_yaml_key(key)}: {_yaml_value(value)}"]
 
 
 def _yaml_tree(node: dict[str, Any], indent: str) -> list[str]:
     lines: list[str] = []
     for key, child in node.items():
         if isinstance(child, _Set):
-            lines.append(f"{indent}{_yaml_key(key)}: {_yaml_value(child.value)}")
+            lines += _yaml_set(key, child.value, indent)
         elif _is_list(child):
             lines.append(f"{indent}{_yaml_key(key)}:")
             for index, item in child.items():

@@ -36,6 +36,7 @@ def fix_json(fix: Fix) -> dict[str, Any]:
         "newResources": fix.new_resources,
         "patch": [redact(op.to_json()) for op in fix.patch],
         "snippet": fix.snippet,
+        "snippetLanguage": fix.snippet_language,
     }
 
 
