@@ -161,8 +161,10 @@ CASES = [
      [("add", "/ipConfigurations/0/privateIpAddressAllocation", "Static")]),
     ("azure:network/publicIp:PublicIp", "add", "/publicIPAllocationMethod", "Static",
      [("add", "/allocationMethod", "Static")]),
-    ("azure:network/publicIp:PublicIp", "replace", "/sku/name", "Standard", [("replace", "/sku", "Standard")]),
-    ("azure:lb/loadBalancer:LoadBalancer", "add", "/sku", {"name": "Standard"}, [("add", "/sku", "Standard")]),
+    ("azure:network/publicIp:PublicIp", "replace", "/sku/name", "Standard",
+     [("replace", "/sku", "Standard")]),
+    ("azure:lb/loadBalancer:LoadBalancer", "add", "/sku", {"name": "Standard"},
+     [("add", "/sku", "Standard")]),
     ("azure:compute/linuxVirtualMachineScaleSet:LinuxVirtualMachineScaleSet", "add", "/sku/capacity", 2,
      [("add", "/instances", 2)]),
 ]
@@ -205,7 +207,9 @@ const snippets = JSON.parse(require("fs").readFileSync(0, "utf8"));
 const bad = [];
 for (const [name, code] of snippets) {
   const out = ts.transpileModule(code, { reportDiagnostics: true, compilerOptions: { module: 1 } });
-  for (const d of out.diagnostics) bad.push(name + ": " + ts.flattenDiagnosticMessageText(d.messageText, "\\n"));
+  for (const d of out.diagnostics) {
+    bad.push(name + ": " + ts.flattenDiagnosticMessageText(d.messageText, "\\n"));
+  }
 }
 process.stdout.write(JSON.stringify(bad));
 """
@@ -235,9 +239,17 @@ def test_typescript_program_gets_typescript_that_compiles(
     assert "platformUpdateDomainCount: 5," in aset
     assert '{ replaceOnChanges: ["platformUpdateDomainCount"], deleteBeforeReplace: true }' in aset
     zones = by_rule(findings, "MC101", "db")["fixes"][0]["snippet"]
-    assert 'zones: ["1"],' in zones and "// The new resources this fix needs, in pulumi-azure-native Python" in zones
+    assert 'zones: ["1"],' in zones
+    assert "// The new resources this fix needs, in pulumi-azure-native Python" in zones
+    assert ts_errors(project, snippets) == [] and len(snippets) >= 5
+    # the check itself catches what would not compile
+    assert ts_errors(project, [("broken", nic.replace("{", "", 1))]) != []
+
+
+def ts_errors(project: Path, snippets: list[tuple[str, str]]) -> list[str]:
     checked = subprocess.run(
         ["node", "-e", TS_CHECK, str(project)], input=json.dumps(snippets),
         capture_output=True, text=True, timeout=60, check=True,
     )
-    assert json.loads(checked.stdout) == [] and len(snippets) >= 5
+    errors: list[str] = json.loads(checked.stdout)
+    return errors
