@@ -6,6 +6,7 @@ their classic inputs and `pulumi_azure` snippets (compiled)."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -253,3 +254,34 @@ def ts_errors(project: Path, snippets: list[tuple[str, str]]) -> list[str]:
     )
     errors: list[str] = json.loads(checked.stdout)
     return errors
+
+
+@pytest.mark.slow
+def test_maintcheck_fix_edits_a_classic_python_call_with_classic_names(tmp_path: Path) -> None:
+    """A Python program on the classic provider (a stand-in pulumi_azure that registers what the
+    real SDK registers): the scan's snippets are pulumi_azure calls, and `maintcheck fix` writes
+    the classic snake_case argument into the user's call, proven by its rescan."""
+    project = tmp_path / "classic_python"
+    shutil.copytree(FIX / "programs" / "classic_python", project)
+    findings = scan(project)
+    nic = by_rule(findings, "MC201", "web-nic")["fixes"][0]
+    assert nic["patch"][0] == {
+        "op": "add", "path": "/ipConfigurations/0/privateIpAddressAllocation", "value": "Static"
+    }
+    assert "# Your call, with only the fixed arguments changed:" in nic["snippet"]
+    assert "azure.network.NetworkInterface(" in nic["snippet"]
+    assert "\"private_ip_address_allocation\": 'Static'" in nic["snippet"]
+    zone = by_rule(findings, "MC101", "web-vm")["fixes"][0]
+    assert "zone='1'," in zone["snippet"] and "replace_on_changes=[" not in zone["snippet"]
+    for finding in findings:
+        for fix in finding["fixes"]:
+            compile(fix["snippet"], finding["rule"], "exec")
+    proc = subprocess.run(
+        [sys.executable, "-m", "checker", "fix", "."],
+        cwd=project, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert "proven by a rescan under mocks: MC201 is gone from web-nic" in proc.stdout, proc.stdout
+    source = (project / "__main__.py").read_text()
+    assert '"private_ip_address_allocation": "Static",' in source
+    assert "privateIPAllocationMethod" not in source and "private_ip_allocation_method" not in source
+    assert "left (needs new resources): MC101 web-vm" in proc.stdout  # printed, never written
