@@ -285,3 +285,43 @@ def test_maintcheck_fix_edits_a_classic_python_call_with_classic_names(tmp_path:
     assert '"private_ip_address_allocation": "Static",' in source
     assert "privateIPAllocationMethod" not in source and "private_ip_allocation_method" not in source
     assert "left (needs new resources): MC101 web-vm" in proc.stdout  # printed, never written
+
+
+def test_classic_resources_of_a_typescript_program_get_pulumi_azure_typescript(node_modules: Path) -> None:
+    """The whole pipeline (engine.scan) on a TypeScript program's document with classic
+    resources: `@pulumi/azure` constructors and classic camelCase names, and it compiles."""
+    from checker.config import Settings
+    from checker.engine import scan as engine_scan
+    from checker.inventory import Document, RawResource, SourcePosition
+
+    arm = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network"
+
+    def raw(token: str, name: str, line: int, inputs: dict[str, Any]) -> RawResource:
+        return RawResource(
+            urn=f"urn:pulumi:dev::p::{token}::{name}", type=token, inputs={"name": name, **inputs},
+            source=SourcePosition("index.ts", line), id=f"{arm}/{token.split(':')[-1]}s/{name}",
+        )
+
+    nic = raw("azure:network/networkInterface:NetworkInterface", "nic", 3, {
+        "location": "westeurope", "resourceGroupName": "rg",
+        "ipConfigurations": [{"name": "internal", "privateIpAddressAllocation": "Dynamic",
+                              "subnetId": "/subscriptions/s/resourceGroups/rg/providers/"
+                                          "Microsoft.Network/virtualNetworks/v/subnets/default"}],
+    })
+    vm = raw("azure:compute/linuxVirtualMachine:LinuxVirtualMachine", "vm", 9, {
+        "location": "westeurope", "resourceGroupName": "rg", "size": "Standard_D2s_v5",
+        "networkInterfaceIds": [nic.id],
+    })
+    doc = Document("index.ts", "program", "p", "dev", (nic, vm), language="nodejs")
+    result = engine_scan([doc], Settings(select=("MC101", "MC201")))
+    by = {(f.rule_id, f.resource.name): f.fixes[0] for f in result.findings}
+    nic_fix = by[("MC201", "nic")]
+    assert nic_fix.snippet_language == "typescript"
+    assert nic_fix.patch[0].path == "/ipConfigurations/0/privateIpAddressAllocation"
+    assert 'import * as azure from "@pulumi/azure";' in nic_fix.snippet
+    assert 'new azure.network.NetworkInterface("nic", {' in nic_fix.snippet
+    assert 'privateIpAddressAllocation: "Static",' in nic_fix.snippet and "index.ts:3" in nic_fix.snippet
+    vm_fix = by[("MC101", "vm")]
+    assert 'new azure.compute.LinuxVirtualMachine("vm", {' in vm_fix.snippet
+    assert 'zone: "1",' in vm_fix.snippet and "replaceOnChanges" not in vm_fix.snippet.split("\n\n//")[0]
+    assert ts_errors(node_modules.parent, [("nic", nic_fix.snippet), ("vm", vm_fix.snippet)]) == []
