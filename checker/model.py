@@ -64,7 +64,9 @@ RECREATES: Final = "(recreates the resource)"
 
 @dataclass(frozen=True)
 class Fix:
-    """A concrete fix: what to change, as patch operations and as pulumi-azure-native code.
+    """A concrete fix: what to change, as patch operations and as code. Rules write it for
+    azure-native (Python); the engine then writes it in the resource's program language and
+    provider (checker.fix_language).
 
     ``replacement`` says whether applying it makes Azure recreate the resource;
     ``new_resources`` whether the fix also needs resources that do not exist yet.
