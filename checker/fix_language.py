@@ -25,7 +25,7 @@ import ast
 import dataclasses
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from checker.azure import classic
@@ -203,24 +203,37 @@ def _camel_ident(name: str) -> str:
     return head + "".join(p[:1].upper() + p[1:] for p in rest)
 
 
-def _ts_tree(node: dict[str, Any], indent: str) -> list[str]:
+@dataclasses.dataclass(frozen=True)
+class _Braces:
+    """How a language with braces and brackets writes the tree of changed arguments."""
+
+    name: Callable[[str, bool], str]  # (key, at the top level) -> "key: " / "key="
+    value: Callable[[Any, str], str]  # (value, indent) -> code
+    comment: str
+
+
+def _braces(node: dict[str, Any], indent: str, style: _Braces, top: bool = False) -> list[str]:
     lines: list[str] = []
     inner = indent + "    "
     for key, child in node.items():
+        name = style.name(key, top)
         if isinstance(child, _Set):
-            lines.append(f"{indent}{_ts_key(key)}: {_ts_value(child.value, indent)},")
+            lines.append(f"{indent}{name}{style.value(child.value, indent)},")
         elif _is_list(child):
-            lines.append(f"{indent}{_ts_key(key)}: [")
+            lines.append(f"{indent}{name}[")
             for index, item in child.items():
-                lines.append(f"{inner}// {_element(index)}")
+                lines.append(f"{inner}{style.comment} {_element(index)}")
                 if isinstance(item, _Set):
-                    lines.append(f"{inner}{_ts_value(item.value, inner)},")
+                    lines.append(f"{inner}{style.value(item.value, inner)},")
                 else:
-                    lines += [f"{inner}{{", *_ts_tree(item, inner + "    "), f"{inner}}},"]
+                    lines += [f"{inner}{{", *_braces(item, inner + "    ", style), f"{inner}}},"]
             lines.append(f"{indent}],")
         else:
-            lines += [f"{indent}{_ts_key(key)}: {{", *_ts_tree(child, inner), f"{indent}}},"]
+            lines += [f"{indent}{name}{{", *_braces(child, inner, style), f"{indent}}},"]
     return lines
+
+
+_TS: Final = _Braces(lambda key, _top: f"{_ts_key(key)}: ", _ts_value, "//")
 
 
 def _typescript(
@@ -245,7 +258,7 @@ def _typescript(
     lines += [f"// delete `{'.'.join(path)}` from its arguments" for path in removed]
     lines += [f"// {_safe(path)}: {_NO_ARGUMENT}" for path in missing]
     lines.append(f"{ctor}({json.dumps(res.name)}, {{")
-    lines += _ts_tree(tree, "    ")
+    lines += _braces(tree, "    ", _TS)
     lines.append("    // ...your other arguments, unchanged")
     if replace_on:
         listed = ", ".join(json.dumps(p) for p in replace_on)
@@ -401,25 +414,11 @@ def _py_value(value: Any) -> str:
     return py_value(value)
 
 
-def _py_tree(node: dict[str, Any], indent: str, top: bool) -> list[str]:
-    lines: list[str] = []
-    inner = indent + "    "
-    for key, child in node.items():
-        name = f"{snake(key)}=" if top else f"{snake(key)!r}: "
-        if isinstance(child, _Set):
-            lines.append(f"{indent}{name}{_py_value(child.value)},")
-        elif _is_list(child):
-            lines.append(f"{indent}{name}[")
-            for index, item in child.items():
-                lines.append(f"{inner}# {_element(index)}")
-                if isinstance(item, _Set):
-                    lines.append(f"{inner}{_py_value(item.value)},")
-                else:
-                    lines += [f"{inner}{{", *_py_tree(item, inner + "    ", False), f"{inner}}},"]
-            lines.append(f"{indent}],")
-        else:
-            lines += [f"{indent}{name}{{", *_py_tree(child, inner, False), f"{indent}}},"]
-    return lines
+_PY: Final = _Braces(
+    lambda key, top: f"{snake(key)}=" if top else f"{snake(key)!r}: ",
+    lambda value, _indent: _py_value(value),
+    "#",
+)
 
 
 def _python_classic(res: Resource, fix: Fix, patch: tuple[PatchOp, ...], missing: list[str]) -> str:
@@ -442,7 +441,7 @@ def _python_classic(res: Resource, fix: Fix, patch: tuple[PatchOp, ...], missing
     else:
         lines.append(f"{identifier(res.name)} = azure.{module}.{cls}(")
         lines.append(f"    {res.name!r},")
-        lines += _py_tree(tree, "    ", True)
+        lines += _braces(tree, "    ", _PY, top=True)
         lines += ["    # keep your other arguments as they are", ")"]
     text = "\n".join(lines) + "\n"
     if fix.new_resources:
