@@ -118,3 +118,20 @@ def test_project_layout_matches_the_design_card() -> None:
         "Pulumi.prod-eastus.yaml",
         "Pulumi.prod-westus.yaml",
     }
+
+
+def test_readme_shows_the_real_first_report() -> None:
+    """The README's "What you see" block is what `maintcheck scan . --stack dev` prints today,
+    byte for byte (messages change with the catalog; the README must follow)."""
+    import re
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = readme[readme.index("## What you see"):]
+    block = re.search(r"```text\n(.*?)```", section, re.DOTALL)
+    assert block is not None
+    run = subprocess.run(
+        [sys.executable, "-m", "checker", "scan", ".", "--stack", "dev", "--color", "never"],
+        cwd=ROOT, capture_output=True, text=True, check=False, timeout=300,
+    )
+    assert run.returncode == 1, run.stderr
+    assert block[1] == run.stdout
