@@ -223,3 +223,23 @@ def test_an_es_module_program(node_project: MakeProject) -> None:
     [doc] = load_path(project, LoadOptions(config=(("region", "eastus"),)))
     [vm] = doc.resources
     assert vm.source == SourcePosition("index.js", 3)
+
+
+def test_pulumi_new_layout_keeps_lines_despite_out_dir(node_project: MakeProject, tmp_path: Path) -> None:
+    """`pulumi new typescript` writes index.ts at the top and tsconfig `outDir: "bin"` with
+    `sourceMap`: the in-memory source map must still point at index.ts (it pointed above the
+    project, and every finding of such a program had no line)."""
+    project = node_project(FIX / "ts_app")
+    (project / "index.ts").write_text(
+        'import * as compute from "@pulumi/azure-native/compute";\n'
+        "\n"
+        'export const vm = new compute.VirtualMachine("lonely", { resourceGroupName: "rg" });\n'
+    )
+    (project / "tsconfig.json").write_text(
+        '{"compilerOptions": {"outDir": "bin", "sourceMap": true, "module": "nodenext",'
+        ' "moduleResolution": "nodenext", "target": "ES2022"}, "files": ["index.ts"]}\n'
+    )
+    package = (project / "package.json").read_text().replace('"main": "src/index.ts"', '"main": "index.ts"')
+    (project / "package.json").write_text(package)
+    proc = scan(str(project), "--format", "json", "--select", "MC101")
+    assert where(findings(proc), "MC101", project) == {("lonely", "index.ts", 3)}

@@ -140,6 +140,14 @@ function compilerOptions(ts) {
     }
     return Object.assign({ target: ts.ScriptTarget.ES2020, esModuleInterop: true }, options, {
         module: ts.ModuleKind.CommonJS,
+        // The source map names the .ts file relative to where the output would be written: an
+        // `outDir` (the `pulumi new typescript` template has "bin") would point it outside the
+        // project, and every resource would lose its line. In memory the output is the source.
+        outDir: undefined,
+        outFile: undefined,
+        rootDir: undefined,
+        sourceRoot: undefined,
+        mapRoot: undefined,
         sourceMap: false,
         inlineSourceMap: true,
         inlineSources: false,
