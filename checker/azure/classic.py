@@ -280,10 +280,16 @@ MAPPINGS: Final[dict[str, ClassicType]] = {
         back={"sku.name": ("managed", lambda name: name == "Aligned" if isinstance(name, str) else name)},
     ),
     "compute/linuxVirtualMachineScaleSet": ClassicType(
-        t.SCALE_SET, {**_SCALE_SET_COMMON, "sku": ("sku.name", _same)}, _VMSS_LINUX
+        t.SCALE_SET,
+        {**_SCALE_SET_COMMON, "sku": ("sku.name", _same)},
+        _VMSS_LINUX,
+        defaults={"instances": 0},  # the provider's default: a set that runs no VM
     ),
     "compute/windowsVirtualMachineScaleSet": ClassicType(
-        t.SCALE_SET, {**_SCALE_SET_COMMON, "sku": ("sku.name", _same)}, _VMSS_WINDOWS
+        t.SCALE_SET,
+        {**_SCALE_SET_COMMON, "sku": ("sku.name", _same)},
+        _VMSS_WINDOWS,
+        defaults={"instances": 0},  # the provider's default: a set that runs no VM
     ),
     "compute/orchestratedVirtualMachineScaleSet": ClassicType(
         t.SCALE_SET,
@@ -488,6 +494,18 @@ def _pointer(segments: tuple[str, ...]) -> str:
     return "".join("/" + s.replace("~", "~0").replace("/", "~1") for s in segments)
 
 
+def _fill(target: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``target[key]`` to ``value`` where it is absent, recursively inside objects: a
+    default nested under a key the resource already has (``sku.capacity`` beside ``sku.name``)
+    is filled in, a value it has is kept."""
+    have = target.get(key)
+    if isinstance(have, dict) and isinstance(value, Mapping):
+        for sub, item in value.items():
+            _fill(have, sub, item)
+    elif key not in target:
+        target[key] = value
+
+
 def classic_patch(
     type_token: str, ops: tuple[tuple[str, str, Any], ...]
 ) -> tuple[list[tuple[str, str, Any]], list[str]] | None:
@@ -603,7 +621,7 @@ def native(type_token: str, inputs: Mapping[str, Any], outputs: Mapping[str, Any
         if path not in inputs and (outputs is None or path not in outputs):
             converted, _ = _convert(mapping, {path: value}, constants=False)
             for top, item in converted.items():
-                new_outputs.setdefault(top, item)
+                _fill(new_outputs, top, item)
     deps: dict[str, list[str]] = {}
     for key_, urns in property_dependencies.items():
         deps.setdefault(renamed.get(key_, key_), []).extend(urns or ())

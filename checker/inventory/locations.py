@@ -29,7 +29,8 @@ class Locations:
 
     def location(self, res: Resource) -> Any:
         """Normalised location of ``res``: its own, its resource group's, its provider's
-        (default provider: stack config ``azure-native:location``), else UNKNOWN."""
+        (default provider: stack config ``azure-native:location``, ``azure:location`` for the classic
+        provider's resources), else UNKNOWN."""
         own = res.props.get("location")
         if isinstance(own, str) and own:
             return normalize_location(own)
@@ -64,7 +65,9 @@ class Locations:
                 return normalize_location(loc)
         if res.provider and not parse_urn(res.provider)[3].startswith("default"):
             return UNKNOWN  # explicit providers (in the scan or not) do not read stack config
-        loc = self.config(res, "azure-native:location")
+        # The default provider of the resource's package: the classic provider reads its own key.
+        key = "azure:location" if res.type.startswith("azure:") else "azure-native:location"
+        loc = self.config(res, key)
         if isinstance(loc, str) and loc:
             return normalize_location(loc)
         return UNKNOWN
