@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from checker.commands.scanning import CONFIG_FILE_HELP, finite_timeout, settings_for
+from checker.commands.scanning import config_pairs, scan_options, settings_for
 from checker.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputError
 
 if TYPE_CHECKING:
@@ -134,14 +134,7 @@ def render(report: FixReport, *, diff: bool) -> str:
 
 
 @click.command("fix")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--stack",
-    "stacks",
-    multiple=True,
-    metavar="NAME",
-    help="Stack of the project whose findings to fix; repeat for several.",
-)
+@scan_options
 @click.option("--select", metavar="IDS", help="Only fix these rules, e.g. MC201,MC2.")
 @click.option(
     "--diff",
@@ -154,27 +147,15 @@ def render(report: FixReport, *, diff: bool) -> str:
     is_flag=True,
     help="Also apply fixes that recreate a resource (with replace_on_changes).",
 )
-@click.option(
-    "--config-file",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help=CONFIG_FILE_HELP,
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=1),
-    default=120.0,
-    show_default=True,
-    callback=finite_timeout,
-    help="Seconds a program may run under mocks.",
-)
 def fix(
     paths: tuple[Path, ...],
     stacks: tuple[str, ...],
+    config: tuple[str, ...],
+    config_file: Path | None,
+    timeout: float,
     select: str | None,
     show_diff: bool,
     unsafe_fixes: bool,
-    config_file: Path | None,
-    timeout: float,
 ) -> None:
     """Apply the fixes of the findings to Pulumi Python programs, and prove them.
 
@@ -212,7 +193,7 @@ def fix(
         report = run(
             targets,
             settings,
-            LoadOptions(stacks=stacks, timeout=timeout),
+            LoadOptions(stacks=stacks, config=config_pairs(config), timeout=timeout),
             unsafe=unsafe_fixes,
             write=not show_diff,
             select=chosen,

@@ -21,12 +21,11 @@ from typing import IO, TYPE_CHECKING, Any
 import click
 
 from checker.commands.scanning import (
-    CONFIG_FILE_HELP,
     FormatTarget,
     Target,
     config_pairs,
     fail,
-    finite_timeout,
+    input_options,
     settings_for,
     targets_of,
     write,
@@ -306,11 +305,7 @@ def run_scan(
 def scan_options(default_format: str) -> list[click.Parameter]:
     """The options of ``scan``, shared by ``hook`` (which prints ``concise`` by default)."""
     return [
-        click.Option(["--stack", "stacks"], multiple=True, metavar="NAME",
-                     help="Stack of a project to scan; repeat to scan several stacks as one scan "
-                     "[default: each project's stack groups]."),
-        click.Option(["--config", "config"], multiple=True, metavar="KEY=VALUE",
-                     help="Override stack config for a program run, like `pulumi config set`."),
+        *input_options(),
         click.Option(["--format", "fmt"], multiple=True, type=FormatTarget(FORMAT_NAMES),
                      metavar="NAME[:FILE]",
                      help=f"Report format, to standard output or to FILE; repeat it for several "
@@ -322,11 +317,6 @@ def scan_options(default_format: str) -> list[click.Parameter]:
                      help="Exit 1 when a finding has this severity or higher.  [default: warning]"),
         click.Option(["--select"], metavar="IDS", help="Only these rules, e.g. MC101,MC2."),
         click.Option(["--ignore"], metavar="IDS", help="Skip these rules, e.g. MC303."),
-        click.Option(["--timeout"], type=click.FloatRange(min=1), default=120.0, show_default=True,
-                     callback=finite_timeout, help="Seconds a program may run under mocks."),
-        click.Option(["--config-file"],
-                     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-                     help=CONFIG_FILE_HELP),
         click.Option(["--baseline", "baseline_file"], metavar="FILE",
                      type=click.Path(dir_okay=False, path_type=Path),
                      help="Report only findings that are not in this baseline file."),

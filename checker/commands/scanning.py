@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import click
 
@@ -190,22 +190,38 @@ def write(
         click.echo(summary)
 
 
+# The input options of every command built on a scan, as ``maintcheck scan`` spells them:
+# (parameter declarations, attributes), one table for Click's decorators and ``scan``'s list.
+INPUT_OPTIONS: Final[tuple[tuple[tuple[str, ...], dict[str, Any]], ...]] = (
+    (("--stack", "stacks"), {
+        "multiple": True, "metavar": "NAME",
+        "help": "Stack of a project to scan; repeat to scan several stacks as one scan "
+                "[default: each project's stack groups].",
+    }),
+    (("--config", "config"), {
+        "multiple": True, "metavar": "KEY=VALUE",
+        "help": "Override stack config for a program run, like `pulumi config set`.",
+    }),
+    (("--config-file",), {
+        "type": click.Path(dir_okay=False, exists=True, path_type=Path), "help": CONFIG_FILE_HELP,
+    }),
+    (("--timeout",), {
+        "type": click.FloatRange(min=1), "default": 120.0, "show_default": True,
+        "callback": finite_timeout, "help": "Seconds a program may run under mocks.",
+    }),
+)
+
+
+def input_options() -> list[click.Option]:
+    """:data:`INPUT_OPTIONS` as Click parameters (for commands built as parameter lists)."""
+    return [click.Option(list(decls), **attrs) for decls, attrs in INPUT_OPTIONS]
+
+
 def scan_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The input options every command built on a scan takes (PATHS, --stack, --config,
-    --config-file, --timeout), as ``maintcheck scan`` spells them."""
-    for option in reversed((
-        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
-        click.option("--stack", "stacks", multiple=True, metavar="NAME",
-                     help="Stack of a project to scan; repeat to scan several stacks as one scan."),
-        click.option("--config", "config", multiple=True, metavar="KEY=VALUE",
-                     help="Override stack config for a program run, like `pulumi config set`."),
-        click.option("--config-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-                     help=CONFIG_FILE_HELP),
-        click.option("--timeout", type=click.FloatRange(min=1), default=120.0, show_default=True,
-                     callback=finite_timeout, help="Seconds a program may run under mocks."),
-    )):
-        command = option(command)
-    return command
+    """PATHS and :data:`INPUT_OPTIONS`: what every command built on a scan takes."""
+    for decls, attrs in reversed(INPUT_OPTIONS):
+        command = click.option(*decls, **attrs)(command)
+    return click.argument("paths", nargs=-1, type=click.Path(path_type=Path))(command)
 
 
 def format_option(names: Sequence[str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
