@@ -24,6 +24,7 @@ Markdown and XML add their own syntax escaping on top (``report.markdown.cell``;
 
 from __future__ import annotations
 
+import html as _html
 import re
 from typing import Final
 
@@ -90,6 +91,12 @@ def json_text(text: str) -> str:
     if not text.isascii():  # ensure_ascii output (the JSON report) never holds them raw
         text = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
     return text.replace("##[", "#\\u0023[") if "##[" in text else text
+
+
+def html_text(text: str) -> str:
+    """Text or an attribute value for HTML: :func:`block` (what HTML cannot carry shown as
+    escapes; line feeds and tabs kept), then HTML-escaped, quotes included."""
+    return _html.escape(block(text), quote=True)
 
 
 def xml(text: str) -> str:

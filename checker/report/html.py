@@ -9,7 +9,6 @@ can start a GitHub workflow command, as in every other format.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterator
 
 from checker import escaping as esc
@@ -29,8 +28,7 @@ details { margin: 2px 0; }
 
 
 def e(text: object) -> str:
-    """Input text for HTML: escapes for control characters, then HTML escaping."""
-    return html.escape(esc.block(str(text)), quote=True)
+    return esc.html_text(str(text))
 
 
 def _rule_cell(f: Finding, options: ReportOptions) -> str:
@@ -83,7 +81,7 @@ def _waves(result: ScanResult) -> Iterator[str]:
         return
     yield "<h2>Planned maintenance waves</h2>"
     yield f"<p>{e(verdict(sim))}</p>"
-    yield esc.block(grid(sim))  # the grid escapes for HTML; this catches what HTML cannot carry
+    yield grid(sim)
 
 
 def render_html(result: ScanResult, options: ReportOptions | None = None) -> str:

@@ -8,12 +8,12 @@ and attributes alike).
 
 from __future__ import annotations
 
-import html
 from collections import defaultdict
 from typing import Final
 
+from checker.escaping import html_text
 from checker.maintenance.placement import Instance, domain_key
-from checker.maintenance.render.text import percent, plain, verdict
+from checker.maintenance.render.text import percent, verdict
 from checker.maintenance.waves import Simulation
 
 PALETTE: Final = (
@@ -38,8 +38,8 @@ svg .vm.worst rect { stroke: #b71c1c; stroke-width: 3; }
 
 def e(text: object) -> str:
     """Text or attribute value: HTML-escaped; control characters (which HTML cannot carry)
-    shown as ``\\xNN``."""
-    return html.escape(plain(str(text)), quote=True)
+    shown as escapes (checker.escaping)."""
+    return html_text(str(text))
 
 
 def _short(name: str) -> str:

@@ -5,9 +5,9 @@ Every string from the input passes :func:`plain`: a VM name cannot move the term
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 
+from checker.escaping import inline
 from checker.maintenance.placement import Instance
 from checker.maintenance.plan import Plan
 from checker.maintenance.waves import Simulation, WorkloadWaves
@@ -15,19 +15,12 @@ from checker.maintenance.waves import Simulation, WorkloadWaves
 _SHOWN = 4  # names per table cell before "+N more"
 
 
-def plain(text: str) -> str:
-    """``text`` with control characters (escape sequences, newlines) shown as ``\\xNN``."""
-    return "".join(
-        f"\\x{ord(ch):02x}" if unicodedata.category(ch) == "Cc" else ch for ch in text
-    )
-
-
 def percent(capacity: float) -> str:
     return f"{capacity * 100:.0f}%"
 
 
 def names(instances: Sequence[Instance], shown: int = _SHOWN) -> str:
-    listed = [plain(f"{i.name} ({i.stack})") for i in instances[:shown]]
+    listed = [inline(f"{i.name} ({i.stack})") for i in instances[:shown]]
     if len(instances) > shown:
         listed.append(f"+{len(instances) - shown} more")
     return ", ".join(listed)
@@ -48,7 +41,7 @@ def verdict(sim: Simulation) -> str:
     down = sim.taken_down
     if not down:
         return f"{noun}: no wave takes a workload down."
-    listed = ", ".join(plain(f"{w.name} ({w.worst.label})") for w in down)
+    listed = ", ".join(inline(f"{w.name} ({w.worst.label})") for w in down)
     return f"{noun}: the worst wave takes {len(down)} of them down: {listed}."
 
 
@@ -60,8 +53,8 @@ def _rows(w: WorkloadWaves) -> list[list[str]]:
         if wave is w.worst and wave.left == 0:
             mark = "worst: all down"
         rows.append([
-            plain(w.name),
-            plain(wave.label),
+            inline(w.name),
+            inline(wave.label),
             names(wave.down),
             f"{wave.left} of {total}",
             percent(wave.capacity),
@@ -76,8 +69,8 @@ def simulation_text(sim: Simulation) -> str:
     if rows:
         lines += table(["WORKLOAD", "WAVE", "DOWN", "LEFT", "CAPACITY", "NOTE"], rows)
         lines.append("")
-    notes = [f"{plain(w.name)}: {plain(n)}" for w in sim.workloads for n in w.notes]
-    notes += [plain(n) for n in sim.notes]
+    notes = [f"{inline(w.name)}: {inline(n)}" for w in sim.workloads for n in w.notes]
+    notes += [inline(n) for n in sim.notes]
     if notes:
         lines += ["Notes:", *(f"  - {n}" for n in notes), ""]
     lines.append(verdict(sim))
@@ -90,9 +83,9 @@ def plan_text(plan: Plan) -> str:
         lines += ["No step: no VM to maintain yourself.", ""]
     for step in plan.steps:
         regions = ", ".join(step.regions)
-        lines.append(f"Step {step.number} ({plain(regions)}): {names(step.vms, len(step.vms))}")
-        lines += [f"  $ {plain(c)}" for c in step.commands]
-        lines += [f"  - {plain(n)}" for n in step.notes]
+        lines.append(f"Step {step.number} ({inline(regions)}): {names(step.vms, len(step.vms))}")
+        lines += [f"  $ {inline(c)}" for c in step.commands]
+        lines += [f"  - {inline(n)}" for n in step.notes]
         if step.wait_minutes:
             lines.append(f"  then wait {step.wait_minutes} minutes")
         lines.append("")
@@ -100,5 +93,5 @@ def plan_text(plan: Plan) -> str:
         lines.append(f"Left to Azure: {names(plan.left_to_azure, len(plan.left_to_azure))}")
         lines.append("")
     if plan.notes:
-        lines += ["Notes:", *(f"  - {plain(n)}" for n in plan.notes)]
+        lines += ["Notes:", *(f"  - {inline(n)}" for n in plan.notes)]
     return "\n".join(lines).rstrip("\n") + "\n"
