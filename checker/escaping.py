@@ -93,10 +93,10 @@ def json_text(text: str) -> str:
     return text.replace("##[", "#\\u0023[") if "##[" in text else text
 
 
-def html_text(text: str) -> str:
-    """Text or an attribute value for HTML: :func:`block` (what HTML cannot carry shown as
-    escapes; line feeds and tabs kept), then HTML-escaped, quotes included."""
-    return _html.escape(block(text), quote=True)
+def html_text(text: str, *, lines: bool = False) -> str:
+    """Text or an attribute value for HTML: :func:`inline` (with ``lines``, :func:`block`,
+    which keeps line feeds and tabs), then HTML-escaped, quotes included."""
+    return _html.escape(block(text) if lines else inline(text), quote=True)
 
 
 def xml(text: str) -> str:

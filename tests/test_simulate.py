@@ -10,11 +10,12 @@ from typing import Any
 import jsonschema
 import pytest
 
+from checker.escaping import inline as plain
 from checker.maintenance.render import SIMULATE_FORMATS, renderer
 from checker.maintenance.render.data import simulation_document
 from checker.maintenance.render.markdown import mermaid
 from checker.maintenance.render.page import simulation_html
-from checker.maintenance.render.text import plain, simulation_text
+from checker.maintenance.render.text import simulation_text
 from checker.maintenance.waves import Simulation, WorkloadWaves, simulate
 from checker.schemas import load_schema
 from tests.builders import StackBuilder, inventory

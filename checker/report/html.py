@@ -28,7 +28,7 @@ details { margin: 2px 0; }
 
 
 def e(text: object) -> str:
-    return esc.html_text(str(text))
+    return esc.html_text(str(text), lines=True)
 
 
 def _rule_cell(f: Finding, options: ReportOptions) -> str:

@@ -1,6 +1,6 @@
 """Plain-text renderings: the simulation as a table, the plan as numbered steps.
 
-Every string from the input passes :func:`plain`: a VM name cannot move the terminal's cursor.
+Every string from the input passes ``escaping.inline``: a VM name cannot move the terminal's cursor.
 """
 
 from __future__ import annotations
