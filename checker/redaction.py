@@ -32,9 +32,11 @@ MAX_TEXT: Final = 300
 MAX_PATH: Final = 120
 
 # A word that names a credential: password, passwd, pwd, secret, token, key, sig, sas, auth...
+# (not "private" alone: privateIPAddress, an address every MC201 message names, is no secret;
+# privateKey still matches through "key").
 _SECRET_WORD: Final = (
     r"[\w.-]*(?:password|passwd|passphrase|pwd|pass|secret|token|key|sig|sas|auth|credential|"
-    r"cred|apikey|api-key|private)[\w.-]*"
+    r"cred|apikey|api-key)[\w.-]*"
 )
 _SECRET_WORD_RE: Final = re.compile(rf"(?i)^{_SECRET_WORD}$")
 # Credential shapes in free text; the named group ``s`` is what gets masked.
