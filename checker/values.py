@@ -72,6 +72,14 @@ def is_credential_key(key: str) -> bool:
     return bool(_CREDENTIAL_KEY.match(key))
 
 
+class Normalized(Mapping[str, Any]):
+    """A mapping whose values its source has normalised already, by :func:`normalize`'s rules
+    (the policy pack reads protobuf values straight into normalised data): the inventory
+    reads them as they are instead of walking them again."""
+
+    __slots__ = ()
+
+
 def normalize(value: Any, key: str = "") -> Any:
     """Return ``value`` with unknowns, secrets and credential-like keys replaced by markers.
 

@@ -78,3 +78,82 @@ def test_workload_lists_each_of_many_sets_once_in_order() -> None:
     (workload,) = inv.workloads()
     assert [r.name for r in workload.sets] == [f"as-{i:03}" for i in range(60)]
     assert len(workload.vms) == 240
+
+
+# -- the pack reads protobuf values normalised in one walk -----------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from checker.sources.policy import NormalizedProperties, proto_value  # noqa: E402
+from checker.values import (  # noqa: E402
+    RESOURCE_REF_SIG,
+    SECRET_SIG,
+    SIG_KEY,
+    UNKNOWN_SENTINELS,
+    normalize,
+)
+
+_KEYS = st.sampled_from(
+    ["name", "adminPassword", "privateIPAddress", "id", "value", "apiKey", "tags", SIG_KEY]
+) | st.text(max_size=6)
+_STRINGS = st.sampled_from([*sorted(UNKNOWN_SENTINELS), "[secret]", SECRET_SIG, RESOURCE_REF_SIG,
+                            "Static", ""]) | st.text(max_size=8)
+_LEAVES = st.none() | st.booleans() | _STRINGS | st.floats(allow_nan=False) | st.integers(
+    min_value=-(2**40), max_value=2**40
+).map(float)
+_PLAIN = st.recursive(
+    _LEAVES,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+def _wire(value: Any) -> Any:
+    """``value`` as a ``google.protobuf.Value``, as the engine sends properties."""
+    from google.protobuf import struct_pb2
+
+    message = struct_pb2.Value()
+    if isinstance(value, dict):
+        message.struct_value.SetInParent()  # an empty object is still an object
+        message.struct_value.update(value)
+    elif isinstance(value, list):
+        message.list_value.SetInParent()
+        message.list_value.extend(value)
+    elif value is None:
+        message.null_value = struct_pb2.NULL_VALUE
+    elif isinstance(value, bool):
+        message.bool_value = value
+    elif isinstance(value, float):
+        message.number_value = value
+    else:
+        message.string_value = value
+    return message
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_PLAIN, key=_KEYS)
+def test_protobuf_values_read_in_one_walk_equal_normalised_plain_values(value: Any, key: str) -> None:
+    """Secrets, resource references, unknown sentinels, credential-like keys and integral
+    numbers come out of :func:`proto_value` exactly as ``normalize`` makes them of the plain
+    value: the inventory reads the pack's properties without normalising them again."""
+    assert repr(proto_value(_wire(value), key)) == repr(normalize(_sorted(value), key))
+
+
+def _sorted(value: Any) -> Any:
+    """Objects with their keys in order, as the engine's JSON documents write them."""
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    return [_sorted(v) for v in value] if isinstance(value, list) else value
+
+
+def test_pack_properties_are_read_as_they_are() -> None:
+    from google.protobuf import struct_pb2
+
+    struct = struct_pb2.Struct()
+    struct.update({"adminPassword": "hunter2", "count": 2.0, "nested": {SIG_KEY: SECRET_SIG,
+                                                                        "value": "x"}})
+    from checker.inventory.resource import Properties
+
+    view = Properties(NormalizedProperties(struct.fields, proto_value))
+    assert repr(dict(view)) == "{'adminPassword': SECRET, 'count': 2, 'nested': SECRET}"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checker.azure import types as t
-from checker.values import UNKNOWN, get_path, normalize
+from checker.values import UNKNOWN, Normalized, get_path, normalize
 
 _MISSING: Any = object()
 
@@ -128,13 +128,23 @@ def _merge(given: Any, out: Any) -> Any:
 class Properties(Mapping[str, Any]):
     """A resource's properties, normalised (checker.values.normalize) one top-level key at a
     time on first access: rules read a few keys of each resource, so large scans only pay
-    for what is judged. With ``outputs``, known outputs win over inputs (recursively)."""
+    for what is judged. With ``outputs``, known outputs win over inputs (recursively), and
+    ``given`` (the inputs' own Properties) lends its normalised inputs, so that no input is
+    normalised twice. A :class:`~checker.values.Normalized` mapping is read as it is."""
 
-    __slots__ = ("_cache", "_inputs", "_outputs")
+    __slots__ = ("_cache", "_given", "_inputs", "_norm_in", "_norm_out", "_outputs")
 
-    def __init__(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any] | None = None):
+    def __init__(
+        self,
+        inputs: Mapping[str, Any],
+        outputs: Mapping[str, Any] | None = None,
+        given: Properties | None = None,
+    ) -> None:
         self._inputs = inputs
         self._outputs = outputs or {}
+        self._given = given
+        self._norm_in = _normalizer(inputs)
+        self._norm_out = _normalizer(self._outputs)
         self._cache: dict[str, Any] = {}
 
     def __getitem__(self, key: str) -> Any:
@@ -155,8 +165,10 @@ class Properties(Mapping[str, Any]):
         return self._load(key)
 
     def _load(self, key: str) -> Any:
-        given = normalize(self._inputs.get(key), key)
-        value = _merge(given, normalize(self._outputs[key], key)) if key in self._outputs else given
+        base = self._given
+        given = base.get(key) if base is not None else self._norm_in(self._inputs.get(key), key)
+        out = self._outputs
+        value = _merge(given, self._norm_out(out[key], key)) if key in out else given
         self._cache[key] = value
         return value
 
@@ -174,6 +186,16 @@ class Properties(Mapping[str, Any]):
         return f"Properties({sorted(self)})"
 
 
+def _as_is(value: Any, _key: str = "") -> Any:
+    return value
+
+
+def _normalizer(mapping: Mapping[str, Any]) -> Any:
+    if type(mapping) is dict:  # the common case, without an abstract-class check
+        return normalize
+    return _as_is if isinstance(mapping, Normalized) else normalize
+
+
 def provider_urn(ref: str | None) -> str | None:
     if not ref:
         return None
@@ -186,6 +208,7 @@ def provider_urn(ref: str | None) -> str | None:
 
 def make_resource(raw: RawResource, doc: Document, kind: str) -> Resource:
     stack, project, _type, name = parse_urn(raw.urn)
+    inputs = Properties(raw.inputs)
     return Resource(
         urn=raw.urn,
         type=raw.type,
@@ -194,8 +217,8 @@ def make_resource(raw: RawResource, doc: Document, kind: str) -> Resource:
         stack=stack or doc.stack,
         project=project or doc.project,
         id=raw.id,
-        props=Properties(raw.inputs, raw.outputs),
-        inputs=Properties(raw.inputs),
+        props=Properties(raw.inputs, raw.outputs, inputs) if raw.outputs else inputs,
+        inputs=inputs,
         parent=raw.parent,
         dependencies=tuple(raw.dependencies),
         property_dependencies={k: tuple(v or ()) for k, v in raw.property_dependencies.items()},

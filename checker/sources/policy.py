@@ -26,7 +26,17 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Final
 
 from checker.inventory import Document, RawResource, parse_urn
-from checker.values import UNKNOWN, UNKNOWN_SENTINELS, normalize
+from checker.values import (
+    RESOURCE_REF_SIG,
+    SECRET,
+    SECRET_SIG,
+    SIG_KEY,
+    UNKNOWN,
+    UNKNOWN_SENTINELS,
+    Normalized,
+    is_credential_key,
+    normalize,
+)
 
 ORIGIN: Final = "pulumi policy pack"
 SOURCE_KIND: Final = "policy"
@@ -34,25 +44,39 @@ SOURCE_KIND: Final = "policy"
 # -- values ------------------------------------------------------------------------------------
 
 
-def proto_value(value: Any) -> Any:
-    """A ``google.protobuf.Value`` as plain data; unknown sentinels become ``UNKNOWN``.
+def proto_value(value: Any, key: str = "") -> Any:
+    """A ``google.protobuf.Value`` as normalised plain data, in one walk: what
+    ``values.normalize(<the value as plain data>, key)`` gives (unknown sentinels become
+    ``UNKNOWN``; secrets, and values under credential-like keys, ``SECRET``; integral numbers,
+    which arrive as floats, ints), without building the plain copy first.
 
     Object keys are sorted, as Pulumi's own JSON documents write them, so a rule that walks
     an object sees the same order as in the CLI."""
     kind = value.WhichOneof("kind")
+    if kind == "null_value" or kind is None:
+        return None
+    if key and is_credential_key(key):
+        return SECRET
     if kind == "string_value":
         text: str = value.string_value
-        return UNKNOWN if text in UNKNOWN_SENTINELS else text
+        if text in UNKNOWN_SENTINELS:
+            return UNKNOWN
+        return SECRET if text == "[secret]" else text
     if kind == "number_value":
-        return value.number_value
+        number: float = value.number_value
+        return int(number) if number.is_integer() else number
     if kind == "bool_value":
         return value.bool_value
-    if kind == "struct_value":
-        fields = value.struct_value.fields
-        return {key: proto_value(fields[key]) for key in sorted(fields)}
     if kind == "list_value":
         return [proto_value(item) for item in value.list_value.values]
-    return None
+    fields = value.struct_value.fields
+    if SIG_KEY in fields:
+        sig = proto_value(fields[SIG_KEY])
+        if sig == SECRET_SIG:
+            return SECRET
+        if sig == RESOURCE_REF_SIG:
+            return proto_value(fields["id"]) if "id" in fields else UNKNOWN
+    return {name: proto_value(fields[name], name) for name in sorted(fields)}
 
 
 def _is_sdk_proxy(value: Any) -> bool:
@@ -73,13 +97,17 @@ def sdk_value(value: Any) -> Any:
     return value
 
 
+def _sdk_item(value: Any, _key: str) -> Any:
+    return sdk_value(value)  # the inventory normalises it (with the key)
+
+
 class LazyProperties(Mapping[str, Any]):
     """Top-level properties read on first access: the inventory normalises (and caches) each
     key it is asked for, and rules read only a few keys of each resource."""
 
     __slots__ = ("_convert", "_keys", "_raw")
 
-    def __init__(self, raw: Mapping[str, Any], convert: Callable[[Any], Any]) -> None:
+    def __init__(self, raw: Mapping[str, Any], convert: Callable[[Any, str], Any]) -> None:
         self._raw = raw
         self._convert = convert
         self._keys: frozenset[str] | None = None
@@ -95,12 +123,12 @@ class LazyProperties(Mapping[str, Any]):
     def __getitem__(self, key: str) -> Any:
         if key not in self.keys_present:  # a protobuf map would insert a missing key
             raise KeyError(key)
-        return self._convert(self._raw[key])
+        return self._convert(self._raw[key], key)
 
     def get(self, key: str, default: Any = None) -> Any:
         if key not in self.keys_present:
             return default
-        return self._convert(self._raw[key])
+        return self._convert(self._raw[key], key)
 
     def __contains__(self, key: object) -> bool:
         return key in self.keys_present
@@ -112,6 +140,12 @@ class LazyProperties(Mapping[str, Any]):
         return len(self.keys_present)
 
 
+class NormalizedProperties(LazyProperties, Normalized):
+    """:class:`LazyProperties` whose conversion normalises too (:func:`proto_value`)."""
+
+    __slots__ = ()
+
+
 def _id(props: Mapping[str, Any]) -> str | None:
     value = props.get("id")
     return value if isinstance(value, str) and value else None
@@ -121,7 +155,7 @@ def _id(props: Mapping[str, Any]) -> str | None:
 
 
 def _struct(message: Any) -> LazyProperties:
-    return LazyProperties(message.properties.fields, proto_value)
+    return NormalizedProperties(message.properties.fields, proto_value)
 
 
 def _provider_record(message: Any) -> RawResource | None:
@@ -163,7 +197,7 @@ def document_from_analyzer(
 
 def _sdk_props(props: Any) -> LazyProperties:
     raw = props["__target"] if _is_sdk_proxy(props) else props
-    return LazyProperties(raw if isinstance(raw, Mapping) else {}, sdk_value)
+    return LazyProperties(raw if isinstance(raw, Mapping) else {}, _sdk_item)
 
 
 def _policy_provider(resource: Any) -> RawResource | None:
