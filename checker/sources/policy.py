@@ -39,6 +39,7 @@ from checker.values import (
 )
 
 ORIGIN: Final = "pulumi policy pack"
+_MISSING: Final[Any] = object()
 SOURCE_KIND: Final = "policy"
 
 # -- values ------------------------------------------------------------------------------------
@@ -102,42 +103,33 @@ def _sdk_item(value: Any, _key: str) -> Any:
 
 
 class LazyProperties(Mapping[str, Any]):
-    """Top-level properties read on first access: the inventory normalises (and caches) each
-    key it is asked for, and rules read only a few keys of each resource."""
+    """Top-level properties converted on each access: the inventory caches each key it is
+    asked for, and rules read only a few keys of each resource. ``raw`` is a protobuf map or
+    a plain mapping: membership tests and ``get`` neither insert a missing key."""
 
-    __slots__ = ("_convert", "_keys", "_raw")
+    __slots__ = ("_convert", "_raw")
 
     def __init__(self, raw: Mapping[str, Any], convert: Callable[[Any, str], Any]) -> None:
         self._raw = raw
         self._convert = convert
-        self._keys: frozenset[str] | None = None
-
-    @property
-    def keys_present(self) -> frozenset[str]:
-        """The top-level keys, read once: rules ask "is it set?" far more often than a
-        protobuf map answers it cheaply."""
-        if self._keys is None:
-            self._keys = frozenset(self._raw)
-        return self._keys
 
     def __getitem__(self, key: str) -> Any:
-        if key not in self.keys_present:  # a protobuf map would insert a missing key
+        if key not in self._raw:  # a protobuf map's [] would insert a missing key
             raise KeyError(key)
         return self._convert(self._raw[key], key)
 
     def get(self, key: str, default: Any = None) -> Any:
-        if key not in self.keys_present:
-            return default
-        return self._convert(self._raw[key], key)
+        value = self._raw.get(key, _MISSING)
+        return default if value is _MISSING else self._convert(value, key)
 
     def __contains__(self, key: object) -> bool:
-        return key in self.keys_present
+        return key in self._raw
 
     def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self.keys_present))
+        return iter(sorted(self._raw))
 
     def __len__(self) -> int:
-        return len(self.keys_present)
+        return len(self._raw)
 
 
 class NormalizedProperties(LazyProperties, Normalized):
