@@ -157,3 +157,23 @@ def test_pack_properties_are_read_as_they_are() -> None:
 
     view = Properties(NormalizedProperties(struct.fields, proto_value))
     assert repr(dict(view)) == "{'adminPassword': SECRET, 'count': 2, 'nested': SECRET}"
+
+
+def test_outputs_equal_to_inputs_merge_to_the_inputs_and_known_outputs_still_win() -> None:
+    from checker.inventory.resource import Properties
+    from checker.values import UNKNOWN_SENTINEL
+
+    inputs = {"location": "eastus", "sku": {"name": "Basic"}, "count": 1, "secret": "x",
+              "profile": {"osDisk": {"caching": "ReadWrite"}, "size": "S"}}
+    outputs = {"location": "eastus", "sku": {"name": "Standard"}, "count": True,
+               "secret": "x", "profile": {"osDisk": {"caching": UNKNOWN_SENTINEL}, "size": "M"},
+               "name": "vm"}
+    given = Properties(inputs)
+    props = Properties(inputs, outputs, given)
+    assert props["location"] == "eastus"
+    assert props["sku"] == {"name": "Standard"}  # a known output wins
+    assert props["count"] is True  # 1 == True, but the output's own type is kept
+    assert props["profile"] == {"osDisk": {"caching": "ReadWrite"}, "size": "M"}  # unknown: input
+    assert props["name"] == "vm"
+    assert repr(props["secret"]) == "SECRET"
+    assert props["location"] is given["location"]  # read once, shared

@@ -167,10 +167,23 @@ class Properties(Mapping[str, Any]):
     def _load(self, key: str) -> Any:
         base = self._given
         given = base.get(key) if base is not None else self._norm_in(self._inputs.get(key), key)
-        out = self._outputs
-        value = _merge(given, self._norm_out(out[key], key)) if key in out else given
+        value = given
+        if key in self._outputs:
+            raw = self._outputs[key]
+            if not self._unchanged(key, raw):
+                value = _merge(given, self._norm_out(raw, key))
         self._cache[key] = value
         return value
+
+    def _unchanged(self, key: str, raw: Any) -> bool:
+        """True when output ``raw`` is the input as it was given (most are: location, tags,
+        sku...): merged, it is the input itself. Raw JSON values compare in C, far faster
+        than normalising and merging both."""
+        given = self._inputs.get(key)
+        kind = type(raw)
+        return (
+            kind in _PLAIN and kind is type(given) and self._norm_in is self._norm_out and raw == given
+        )
 
     def __contains__(self, key: object) -> bool:
         return key in self._inputs or key in self._outputs
@@ -184,6 +197,9 @@ class Properties(Mapping[str, Any]):
 
     def __repr__(self) -> str:
         return f"Properties({sorted(self)})"
+
+
+_PLAIN = frozenset({dict, list, str, int, float, bool})  # raw JSON values compare with ==
 
 
 def _as_is(value: Any, _key: str = "") -> Any:
