@@ -86,11 +86,11 @@ class Resource:
 
     def get(self, path: str, default: Any = None) -> Any:
         """A judged property by dotted path; UNKNOWN propagates (see values.get_path)."""
-        head, dot, rest = path.partition(".")
+        if "." not in path:  # most reads: one top-level key
+            return self.props.get(path, default)
+        head, _dot, rest = path.partition(".")
         value = self.props.get(head, _MISSING)
-        if value is _MISSING:
-            return default
-        return get_path(value, rest, default) if dot else value
+        return default if value is _MISSING else get_path(value, rest, default)
 
     @property
     def tags(self) -> Mapping[str, Any]:
