@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -139,3 +142,31 @@ def main() -> None:
             err=True,
         )
         sys.exit(EXIT_ERROR)
+
+
+def run() -> NoReturn:
+    """The ``maintcheck`` command: :func:`main`, then an exit without the interpreter's
+    teardown. A large scan ends holding about a million objects (the inventory, findings and
+    the report), which the interpreter would free one by one on the way out: about 0.08 s of
+    a 5,000-VM scan, as long as writing its report. Like mypy, the process exits once its
+    output is flushed and its ``atexit`` handlers (coverage, say) have run. Programs that
+    embed maintcheck call :func:`main` (or the Click group ``cli``), which raises
+    ``SystemExit`` as usual."""
+    try:
+        main()
+    except SystemExit as exc:  # what main always ends with; exit while it still holds the frames
+        _exit_now(exc.code)
+    _exit_now(0)
+
+
+def _exit_now(code: object) -> NoReturn:
+    if isinstance(code, str):  # sys.exit("message"), as the interpreter prints it
+        click.echo(code, err=True)
+    status = code if isinstance(code, int) else (0 if code is None else 1)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can reach it
+            status = status or 120  # what the interpreter exits with when stdout's flush fails
+    atexit._run_exitfuncs()
+    os._exit(status)

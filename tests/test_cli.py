@@ -49,6 +49,38 @@ def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
     assert "no such file or directory" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "code"), [(["scan", "{export}", "--format", "json"], 1), (["scan", "{missing}"], 2),
+                       (["--version"], 0), (["scan", "{export}", "--fail-on", "never"], 0)],
+)
+def test_the_console_script_exits_fast_with_the_same_codes_output_and_exit_handlers(
+    export: Path, args: list[str], code: int
+) -> None:
+    """``maintcheck`` (``checker.cli:run``) skips the interpreter's teardown, not its duties:
+    the exit code is main's, the whole report is flushed, ``atexit`` handlers run."""
+    argv = [a.format(export=export, missing=export.with_name("missing.json")) for a in args]
+    script = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: sys.stderr.write('exit handler ran\\n'))\n"
+        "from checker.cli import run\nrun()\n"
+    )
+    fast = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True,
+                          check=False)
+    usual = subprocess.run([sys.executable, "-c", "from checker.cli import main; main()", *argv],
+                           capture_output=True, text=True, check=False)
+    assert fast.returncode == usual.returncode == code
+    assert fast.stdout == usual.stdout
+    assert fast.stderr == usual.stderr + "exit handler ran\n"
+    assert (fast.stdout or fast.stderr).strip()
+    if "json" in args:
+        assert {f["resource"]["name"] for f in json.loads(fast.stdout)["findings"]} == {
+            "lonely-a", "lonely-b"}
+
+
+def test_python_dash_m_checker_is_the_console_script() -> None:
+    assert (Path(__file__).parents[1] / "checker" / "__main__.py").read_text().strip().endswith("run()")
+
+
 def test_rules_and_explain(runner: CliRunner) -> None:
     listing = runner.invoke(cli, ["rules", "--format", "json"])
     assert [r["id"] for r in json.loads(listing.output)] == [r.id for r in ALL_RULES]

@@ -245,7 +245,8 @@ def test_mc101_snippets_create_two_instances_placed_apart() -> None:
     assert len(lonely) == 3  # zones (eastus has them), Flexible scale set, availability set
     placements = []
     for fix, result in lonely:
-        vms = [r for r in result["resources"] if r["type"] == VM]
+        # Pulumi registers resources concurrently: the mock sees them in either order.
+        vms = sorted((r for r in result["resources"] if r["type"] == VM), key=lambda r: r["name"])
         assert [vm["name"] for vm in vms] == ["lonely", "lonely-2"]
         assert all(vm["inputs"]["hardwareProfile"] == {"vmSize": "Standard_D2s_v5"} for vm in vms)
         placed = [json.dumps(vm["inputs"].get("zones") or vm["inputs"].get("availabilitySet")
