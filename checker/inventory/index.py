@@ -15,17 +15,15 @@ Ref = Any  # Resource | UNKNOWN | None: see References.ref
 
 def parse_arm_id(arm_id: str) -> tuple[str, str] | None:
     """(lower-case ARM type, lower-case name) of an ARM id, or None when it is not one."""
-    segs = [s for s in arm_id.strip().split("/") if s]
-    if len(segs) < 2:
+    low = [s for s in arm_id.strip().lower().split("/") if s]
+    if len(low) < 2:
         return None
-    low = [s.lower() for s in segs]
     if "providers" in low:
         i = len(low) - 1 - low[::-1].index("providers")
-        rest = segs[i + 1 :]
+        rest = low[i + 1 :]
         if len(rest) < 3 or len(rest) % 2 == 0:
             return None
-        types = [rest[0]] + [rest[j] for j in range(1, len(rest), 2)]
-        return "/".join(types).lower(), rest[-1].lower()
+        return "/".join([rest[0], *rest[1::2]]), rest[-1]
     if len(low) >= 4 and low[-2] == "resourcegroups":
         return "microsoft.resources/resourcegroups", low[-1]
     return None
@@ -80,15 +78,15 @@ class ResourceIndex:
             return found
 
     def _by_id_uncached(self, res: Resource, arm_id: str, kinds: tuple[str, ...]) -> Ref:
-        wanted = set(kinds)
-        hit = self._by_id.get((res.stack, arm_id.lower())) or self._by_id_any.get(arm_id.lower())
-        if hit is not None and (not wanted or hit.kind in wanted):
+        low = arm_id.lower()
+        hit = self._by_id.get((res.stack, low)) or self._by_id_any.get(low)
+        if hit is not None and (not kinds or hit.kind in kinds):
             return hit
         parsed = parse_arm_id(arm_id)
         if parsed is not None:
             arm_type, name = parsed
             kind = t.KIND_OF_ARM_TYPE.get(arm_type)
-            if kind and (not wanted or kind in wanted):
+            if kind and (not kinds or kind in kinds):
                 found = self._by_arm_name.get((res.stack, arm_type, name))
                 if found is not None:
                     return found
