@@ -7,7 +7,8 @@ on every other VM), then runs, as separate processes, best of ``--repeat`` runs 
   - ``maintcheck scan FILE --format json`` against a process that only ``json.load``s the file:
     CPU seconds (user + system of the child) and wall seconds of each, the CPU ratio, and the
     scan's peak memory (max RSS);
-  - one workload of ``--workload`` zonal VMs (one `workload` tag): growth must stay linear;
+  - one workload of ``--workload`` zonal VMs (one `workload` tag), and with ``--spread`` VMs
+    in 100 workloads: growth must stay linear whatever the workload sizes;
   - ``maintcheck --version`` against bare ``python -c pass``.
 Targets: scan <= 2.0x parse-only (CPU) at 5,000 VMs; start-up <= bare Python + 0.15 s.
 The policy pack's figures: benchmarks/policy_pack.py.
@@ -116,12 +117,14 @@ def export_document(n_vms: int) -> dict[str, Any]:
     return {"version": 3, "deployment": {"manifest": {}, "resources": resources}}
 
 
-def one_workload(n_vms: int) -> dict[str, Any]:
-    """``n_vms`` VMs tagged with one workload, spread over three zones, in no set."""
+def one_workload(n_vms: int, workloads: int = 1) -> dict[str, Any]:
+    """``n_vms`` VMs tagged with ``workloads`` workloads (round robin), spread over three zones,
+    in no set."""
     resources: list[dict[str, Any]] = []
     for i in range(n_vms):
+        tag = "web" if workloads == 1 else f"web-{i % workloads}"
         inputs = {"resourceGroupName": "bench-rg", "location": "eastus", "zones": [str(i % 3 + 1)],
-                  "hardwareProfile": {"vmSize": "Standard_D2s_v5"}, "tags": {"workload": "web"}}
+                  "hardwareProfile": {"vmSize": "Standard_D2s_v5"}, "tags": {"workload": tag}}
         resources.append(_record("azure-native:compute:VirtualMachine", f"vm-{i}", inputs,
                                  "Microsoft.Compute/virtualMachines"))
     return {"version": 3, "deployment": {"manifest": {}, "resources": resources}}
@@ -171,6 +174,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--sizes", default="500,1000,5000,10000")
     parser.add_argument("--workload", type=int, default=8000, help="VMs of the one-workload case")
+    parser.add_argument("--spread", default="", metavar="N,N,...",
+                        help="also VMs in 100 workloads, for each N (e.g. 10000,30000,60000)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     py = sys.executable
@@ -182,6 +187,8 @@ def main() -> None:
     cases = [(f"{n} VMs", export_document(n)) for n in (int(x) for x in args.sizes.split(","))]
     if args.workload:
         cases.append((f"1 wl x {args.workload}", one_workload(args.workload)))
+    cases.extend((f"100 wl, {n} VMs", one_workload(n, 100))
+                 for n in (int(x) for x in args.spread.split(",") if x))
     with tempfile.TemporaryDirectory() as tmp:
         for label, doc in cases:
             path = Path(tmp) / "export.json"
