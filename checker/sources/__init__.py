@@ -22,7 +22,7 @@ from checker.sources.preview import PreviewSource
 from checker.sources.program import ProgramSource
 from checker.sources.state import StateSource
 from checker.sources.yaml_program import YamlProgramSource
-from checker.textio import MAX_DEPTH, nesting_depth, read_text
+from checker.textio import MAX_DEPTH, decode, is_utf16, text_depth
 
 # A project directory is claimed by its runtime; ProgramSource takes the rest (python, and
 # explains what it cannot run), so it comes after the other program sources.
@@ -37,7 +37,8 @@ ALL_SOURCES: tuple[Source, ...] = (
 
 def _read_json(path: Path) -> Any:
     try:
-        text = read_text(path)
+        raw = path.read_bytes()
+        text = decode(raw)
     except UnicodeDecodeError:
         raise InputError(
             f"{path}: not a text file; give a JSON file or a Pulumi project directory."
@@ -63,7 +64,7 @@ def _read_json(path: Path) -> Any:
             f"{path}: holds a number too long to read ({shorten(str(exc), 80)}); no Pulumi "
             "document holds one. Write the file again with `pulumi preview --json > FILE`."
         ) from None
-    if nesting_depth(data) > MAX_DEPTH:
+    if text_depth(text.encode("utf-8") if is_utf16(raw) else raw) > MAX_DEPTH:
         raise InputError(
             f"{path}: JSON nested more than {MAX_DEPTH} levels deep; no Pulumi document is "
             "nested like this. Write the file again with `pulumi preview --json > FILE` or "
