@@ -22,7 +22,6 @@ may improve between releases) and patch values (they may hold stack-specific dat
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -69,6 +68,8 @@ def fingerprint_parts(finding: Finding) -> tuple[str, ...]:
 
 def fingerprint(finding: Finding) -> str:
     """A 32-hex-digit identity of ``finding`` that survives stack renames and moved lines."""
+    import hashlib  # (here: a scan without a baseline or SARIF report never needs it)
+
     text = "\x1f".join(fingerprint_parts(finding))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 

@@ -140,7 +140,6 @@ def plan(targets: Sequence[Path], stacks: tuple[str, ...], settings: Settings) -
     """The scans of one call. ``--stack`` makes everything one scan; otherwise each project
     with several stack files is scanned per stack group, and every other input together."""
     from checker.discovery import is_project
-    from checker.sources.pulumi_project import read_project, stack_files
     from checker.stack_groups import groups
 
     if stacks:
@@ -148,7 +147,11 @@ def plan(targets: Sequence[Path], stacks: tuple[str, ...], settings: Settings) -
     together: list[Path] = []
     grouped: list[Unit] = []
     for path in dict.fromkeys(targets):
-        files = stack_files(read_project(path)) if path.is_dir() and is_project(path) else {}
+        files = {}
+        if path.is_dir() and is_project(path):  # (a file costs no project reader's imports)
+            from checker.sources.pulumi_project import read_project, stack_files
+
+            files = stack_files(read_project(path))
         if len(files) > 1:
             grouped.extend(Unit((path,), g) for g in groups(files, settings.stack_groups))
         else:
@@ -248,7 +251,6 @@ def run_scan(
     default_format: str = "text",
 ) -> None:
     """The body of ``maintcheck scan`` (and of ``maintcheck hook``); exits with the status."""
-    from checker import baseline as baseline_mod
     from checker import config as settings_mod
     from checker import report
     from checker.engine import scan, with_baseline
@@ -265,7 +267,11 @@ def run_scan(
     try:
         settings = settings_mod.narrowed(settings_for(paths, config_file), ids(select), ids(ignore))
         targets = list(paths) or projects_here(settings)
-        baseline = baseline_mod.load_baseline(baseline_file) if baseline_file else None
+        baseline = None
+        if baseline_file is not None or write_baseline is not None:
+            from checker import baseline as baseline_mod
+
+            baseline = baseline_mod.load_baseline(baseline_file) if baseline_file else None
         results = []
         any_program = False
         for unit in plan(targets, stacks, settings):
