@@ -1,0 +1,1 @@
+"""Generated validators of the shipped schemas (see checker.schemas.generate)."""
