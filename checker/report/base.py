@@ -62,8 +62,8 @@ def location(finding: Finding) -> Location | None:
 
 
 def counts(result: ScanResult) -> dict[str, int]:
-    active = Counter(str(f.severity) for f in result.findings if f.suppressed is None)
-    return {str(s): active.get(str(s), 0) for s in sorted(Severity, reverse=True)}
+    active = Counter(f.severity for f in result.findings if f.suppressed is None)
+    return {str(s): active.get(s, 0) for s in sorted(Severity, reverse=True)}
 
 
 def summary_line(result: ScanResult) -> str:
