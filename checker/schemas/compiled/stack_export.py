@@ -2,24 +2,19 @@
 # schema sha256: caef6dcec4a92c2bb7b4d6996b6cac7c0ce7bd65761f5fcb730507191884ea36
 VERSION = "2.22.3"
 from decimal import Decimal
-import re
 from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
 
-
-REGEX_PATTERNS = {
-    '^urn:pulumi:': re.compile('^urn:pulumi:')
-}
 
 NoneType = type(None)
 
 def validate_https___maintcheck_dev_schemas_stack_export_schema_json(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object", value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://maintcheck.dev/schemas/stack-export.schema.json', 'title': 'pulumi stack export (deployment version 3), the parts maintcheck reads', 'type': 'object', 'required': ['version', 'deployment'], 'properties': {'version': {'const': 3}, 'deployment': {'type': 'object', 'properties': {'resources': {'type': ['array', 'null'], 'items': {'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://maintcheck.dev/schemas/resource-v3.schema.json', 'title': 'A Pulumi ResourceV3 record (the parts maintcheck reads)', 'type': 'object', 'required': ['urn', 'type'], 'properties': {'urn': {'type': 'string', 'pattern': '^urn:pulumi:'}, 'type': {'type': 'string', 'minLength': 1}, 'id': {'type': ['string', 'null']}, 'custom': {'type': 'boolean'}, 'inputs': {'type': ['object', 'null']}, 'outputs': {'type': ['object', 'null']}, 'parent': {'type': ['string', 'null']}, 'provider': {'type': ['string', 'null']}, 'dependencies': {'type': ['array', 'null'], 'items': {'type': 'string'}}, 'propertyDependencies': {'type': ['object', 'null'], 'additionalProperties': {'type': ['array', 'null'], 'items': {'type': 'string'}}}, 'sourcePosition': {'type': ['string', 'null']}}}}}}}}, rule='type')
+        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object", value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://maintcheck.dev/schemas/stack-export.schema.json', 'title': 'pulumi stack export (deployment version 3), the parts maintcheck reads', 'type': 'object', 'required': ['version', 'deployment'], 'properties': {'version': {'const': 3}, 'deployment': {'type': 'object', 'properties': {'resources': {'type': ['array', 'null']}}}}}, rule='type')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['version', 'deployment']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain " + (str(sorted(data__missing_keys)) + " properties"), value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://maintcheck.dev/schemas/stack-export.schema.json', 'title': 'pulumi stack export (deployment version 3), the parts maintcheck reads', 'type': 'object', 'required': ['version', 'deployment'], 'properties': {'version': {'const': 3}, 'deployment': {'type': 'object', 'properties': {'resources': {'type': ['array', 'null'], 'items': {'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://maintcheck.dev/schemas/resource-v3.schema.json', 'title': 'A Pulumi ResourceV3 record (the parts maintcheck reads)', 'type': 'object', 'required': ['urn', 'type'], 'properties': {'urn': {'type': 'string', 'pattern': '^urn:pulumi:'}, 'type': {'type': 'string', 'minLength': 1}, 'id': {'type': ['string', 'null']}, 'custom': {'type': 'boolean'}, 'inputs': {'type': ['object', 'null']}, 'outputs': {'type': ['object', 'null']}, 'parent': {'type': ['string', 'null']}, 'provider': {'type': ['string', 'null']}, 'dependencies': {'type': ['array', 'null'], 'items': {'type': 'string'}}, 'propertyDependencies': {'type': ['object', 'null'], 'additionalProperties': {'type': ['array', 'null'], 'items': {'type': 'string'}}}, 'sourcePosition': {'type': ['string', 'null']}}}}}}}}, rule='required')
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain " + (str(sorted(data__missing_keys)) + " properties"), value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://maintcheck.dev/schemas/stack-export.schema.json', 'title': 'pulumi stack export (deployment version 3), the parts maintcheck reads', 'type': 'object', 'required': ['version', 'deployment'], 'properties': {'version': {'const': 3}, 'deployment': {'type': 'object', 'properties': {'resources': {'type': ['array', 'null']}}}}}, rule='required')
         data_keys = set(data.keys())
         if "version" in data_keys:
             data_keys.remove("version")
@@ -30,7 +25,7 @@ def validate_https___maintcheck_dev_schemas_stack_export_schema_json(data, custo
             data_keys.remove("deployment")
             data__deployment = data["deployment"]
             if not isinstance(data__deployment, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".deployment must be object", value=data__deployment, name="" + (name_prefix or "data") + ".deployment", definition={'type': 'object', 'properties': {'resources': {'type': ['array', 'null'], 'items': {'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://maintcheck.dev/schemas/resource-v3.schema.json', 'title': 'A Pulumi ResourceV3 record (the parts maintcheck reads)', 'type': 'object', 'required': ['urn', 'type'], 'properties': {'urn': {'type': 'string', 'pattern': '^urn:pulumi:'}, 'type': {'type': 'string', 'minLength': 1}, 'id': {'type': ['string', 'null']}, 'custom': {'type': 'boolean'}, 'inputs': {'type': ['object', 'null']}, 'outputs': {'type': ['object', 'null']}, 'parent': {'type': ['string', 'null']}, 'provider': {'type': ['string', 'null']}, 'dependencies': {'type': ['array', 'null'], 'items': {'type': 'string'}}, 'propertyDependencies': {'type': ['object', 'null'], 'additionalProperties': {'type': ['array', 'null'], 'items': {'type': 'string'}}}, 'sourcePosition': {'type': ['string', 'null']}}}}}}, rule='type')
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".deployment must be object", value=data__deployment, name="" + (name_prefix or "data") + ".deployment", definition={'type': 'object', 'properties': {'resources': {'type': ['array', 'null']}}}, rule='type')
             data__deployment_is_dict = isinstance(data__deployment, dict)
             if data__deployment_is_dict:
                 data__deployment_keys = set(data__deployment.keys())
@@ -38,105 +33,7 @@ def validate_https___maintcheck_dev_schemas_stack_export_schema_json(data, custo
                     data__deployment_keys.remove("resources")
                     data__deployment__resources = data__deployment["resources"]
                     if not isinstance(data__deployment__resources, (list, tuple, NoneType)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".deployment.resources must be array or null", value=data__deployment__resources, name="" + (name_prefix or "data") + ".deployment.resources", definition={'type': ['array', 'null'], 'items': {'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://maintcheck.dev/schemas/resource-v3.schema.json', 'title': 'A Pulumi ResourceV3 record (the parts maintcheck reads)', 'type': 'object', 'required': ['urn', 'type'], 'properties': {'urn': {'type': 'string', 'pattern': '^urn:pulumi:'}, 'type': {'type': 'string', 'minLength': 1}, 'id': {'type': ['string', 'null']}, 'custom': {'type': 'boolean'}, 'inputs': {'type': ['object', 'null']}, 'outputs': {'type': ['object', 'null']}, 'parent': {'type': ['string', 'null']}, 'provider': {'type': ['string', 'null']}, 'dependencies': {'type': ['array', 'null'], 'items': {'type': 'string'}}, 'propertyDependencies': {'type': ['object', 'null'], 'additionalProperties': {'type': ['array', 'null'], 'items': {'type': 'string'}}}, 'sourcePosition': {'type': ['string', 'null']}}}}, rule='type')
-                    data__deployment__resources_is_list = isinstance(data__deployment__resources, (list, tuple))
-                    if data__deployment__resources_is_list:
-                        data__deployment__resources_len = len(data__deployment__resources)
-                        for data__deployment__resources_x, data__deployment__resources_item in enumerate(data__deployment__resources):
-                            validate_https___maintcheck_dev_schemas_resource_v3_schema_json(data__deployment__resources_item, custom_formats, (name_prefix or "data") + ".deployment.resources[{data__deployment__resources_x}]".format(**locals()))
-    return data
-
-def validate_https___maintcheck_dev_schemas_resource_v3_schema_json(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object", value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://maintcheck.dev/schemas/resource-v3.schema.json', 'title': 'A Pulumi ResourceV3 record (the parts maintcheck reads)', 'type': 'object', 'required': ['urn', 'type'], 'properties': {'urn': {'type': 'string', 'pattern': '^urn:pulumi:'}, 'type': {'type': 'string', 'minLength': 1}, 'id': {'type': ['string', 'null']}, 'custom': {'type': 'boolean'}, 'inputs': {'type': ['object', 'null']}, 'outputs': {'type': ['object', 'null']}, 'parent': {'type': ['string', 'null']}, 'provider': {'type': ['string', 'null']}, 'dependencies': {'type': ['array', 'null'], 'items': {'type': 'string'}}, 'propertyDependencies': {'type': ['object', 'null'], 'additionalProperties': {'type': ['array', 'null'], 'items': {'type': 'string'}}}, 'sourcePosition': {'type': ['string', 'null']}}}, rule='type')
-    data_is_dict = isinstance(data, dict)
-    if data_is_dict:
-        data__missing_keys = set(['urn', 'type']) - data.keys()
-        if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain " + (str(sorted(data__missing_keys)) + " properties"), value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://maintcheck.dev/schemas/resource-v3.schema.json', 'title': 'A Pulumi ResourceV3 record (the parts maintcheck reads)', 'type': 'object', 'required': ['urn', 'type'], 'properties': {'urn': {'type': 'string', 'pattern': '^urn:pulumi:'}, 'type': {'type': 'string', 'minLength': 1}, 'id': {'type': ['string', 'null']}, 'custom': {'type': 'boolean'}, 'inputs': {'type': ['object', 'null']}, 'outputs': {'type': ['object', 'null']}, 'parent': {'type': ['string', 'null']}, 'provider': {'type': ['string', 'null']}, 'dependencies': {'type': ['array', 'null'], 'items': {'type': 'string'}}, 'propertyDependencies': {'type': ['object', 'null'], 'additionalProperties': {'type': ['array', 'null'], 'items': {'type': 'string'}}}, 'sourcePosition': {'type': ['string', 'null']}}}, rule='required')
-        data_keys = set(data.keys())
-        if "urn" in data_keys:
-            data_keys.remove("urn")
-            data__urn = data["urn"]
-            if not isinstance(data__urn, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".urn must be string", value=data__urn, name="" + (name_prefix or "data") + ".urn", definition={'type': 'string', 'pattern': '^urn:pulumi:'}, rule='type')
-            if isinstance(data__urn, str):
-                if not REGEX_PATTERNS['^urn:pulumi:'].search(data__urn):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".urn must match pattern ^urn:pulumi:", value=data__urn, name="" + (name_prefix or "data") + ".urn", definition={'type': 'string', 'pattern': '^urn:pulumi:'}, rule='pattern')
-        if "type" in data_keys:
-            data_keys.remove("type")
-            data__type = data["type"]
-            if not isinstance(data__type, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".type must be string", value=data__type, name="" + (name_prefix or "data") + ".type", definition={'type': 'string', 'minLength': 1}, rule='type')
-            if isinstance(data__type, str):
-                data__type_len = len(data__type)
-                if data__type_len < 1:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".type must be longer than or equal to 1 characters", value=data__type, name="" + (name_prefix or "data") + ".type", definition={'type': 'string', 'minLength': 1}, rule='minLength')
-        if "id" in data_keys:
-            data_keys.remove("id")
-            data__id = data["id"]
-            if not isinstance(data__id, (str, NoneType)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".id must be string or null", value=data__id, name="" + (name_prefix or "data") + ".id", definition={'type': ['string', 'null']}, rule='type')
-        if "custom" in data_keys:
-            data_keys.remove("custom")
-            data__custom = data["custom"]
-            if not isinstance(data__custom, (bool)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".custom must be boolean", value=data__custom, name="" + (name_prefix or "data") + ".custom", definition={'type': 'boolean'}, rule='type')
-        if "inputs" in data_keys:
-            data_keys.remove("inputs")
-            data__inputs = data["inputs"]
-            if not isinstance(data__inputs, (dict, NoneType)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".inputs must be object or null", value=data__inputs, name="" + (name_prefix or "data") + ".inputs", definition={'type': ['object', 'null']}, rule='type')
-        if "outputs" in data_keys:
-            data_keys.remove("outputs")
-            data__outputs = data["outputs"]
-            if not isinstance(data__outputs, (dict, NoneType)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs must be object or null", value=data__outputs, name="" + (name_prefix or "data") + ".outputs", definition={'type': ['object', 'null']}, rule='type')
-        if "parent" in data_keys:
-            data_keys.remove("parent")
-            data__parent = data["parent"]
-            if not isinstance(data__parent, (str, NoneType)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".parent must be string or null", value=data__parent, name="" + (name_prefix or "data") + ".parent", definition={'type': ['string', 'null']}, rule='type')
-        if "provider" in data_keys:
-            data_keys.remove("provider")
-            data__provider = data["provider"]
-            if not isinstance(data__provider, (str, NoneType)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".provider must be string or null", value=data__provider, name="" + (name_prefix or "data") + ".provider", definition={'type': ['string', 'null']}, rule='type')
-        if "dependencies" in data_keys:
-            data_keys.remove("dependencies")
-            data__dependencies = data["dependencies"]
-            if not isinstance(data__dependencies, (list, tuple, NoneType)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".dependencies must be array or null", value=data__dependencies, name="" + (name_prefix or "data") + ".dependencies", definition={'type': ['array', 'null'], 'items': {'type': 'string'}}, rule='type')
-            data__dependencies_is_list = isinstance(data__dependencies, (list, tuple))
-            if data__dependencies_is_list:
-                data__dependencies_len = len(data__dependencies)
-                for data__dependencies_x, data__dependencies_item in enumerate(data__dependencies):
-                    if not isinstance(data__dependencies_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".dependencies[{data__dependencies_x}]".format(**locals()) + " must be string", value=data__dependencies_item, name="" + (name_prefix or "data") + ".dependencies[{data__dependencies_x}]".format(**locals()) + "", definition={'type': 'string'}, rule='type')
-        if "propertyDependencies" in data_keys:
-            data_keys.remove("propertyDependencies")
-            data__propertyDependencies = data["propertyDependencies"]
-            if not isinstance(data__propertyDependencies, (dict, NoneType)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".propertyDependencies must be object or null", value=data__propertyDependencies, name="" + (name_prefix or "data") + ".propertyDependencies", definition={'type': ['object', 'null'], 'additionalProperties': {'type': ['array', 'null'], 'items': {'type': 'string'}}}, rule='type')
-            data__propertyDependencies_is_dict = isinstance(data__propertyDependencies, dict)
-            if data__propertyDependencies_is_dict:
-                data__propertyDependencies_keys = set(data__propertyDependencies.keys())
-                for data__propertyDependencies_key in data__propertyDependencies_keys:
-                    if data__propertyDependencies_key not in []:
-                        data__propertyDependencies_value = data__propertyDependencies.get(data__propertyDependencies_key)
-                        if not isinstance(data__propertyDependencies_value, (list, tuple, NoneType)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".propertyDependencies.{data__propertyDependencies_key}".format(**locals()) + " must be array or null", value=data__propertyDependencies_value, name="" + (name_prefix or "data") + ".propertyDependencies.{data__propertyDependencies_key}".format(**locals()) + "", definition={'type': ['array', 'null'], 'items': {'type': 'string'}}, rule='type')
-                        data__propertyDependencies_value_is_list = isinstance(data__propertyDependencies_value, (list, tuple))
-                        if data__propertyDependencies_value_is_list:
-                            data__propertyDependencies_value_len = len(data__propertyDependencies_value)
-                            for data__propertyDependencies_value_x, data__propertyDependencies_value_item in enumerate(data__propertyDependencies_value):
-                                if not isinstance(data__propertyDependencies_value_item, (str)):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".propertyDependencies.{data__propertyDependencies_key}[{data__propertyDependencies_value_x}]".format(**locals()) + " must be string", value=data__propertyDependencies_value_item, name="" + (name_prefix or "data") + ".propertyDependencies.{data__propertyDependencies_key}[{data__propertyDependencies_value_x}]".format(**locals()) + "", definition={'type': 'string'}, rule='type')
-        if "sourcePosition" in data_keys:
-            data_keys.remove("sourcePosition")
-            data__sourcePosition = data["sourcePosition"]
-            if not isinstance(data__sourcePosition, (str, NoneType)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".sourcePosition must be string or null", value=data__sourcePosition, name="" + (name_prefix or "data") + ".sourcePosition", definition={'type': ['string', 'null']}, rule='type')
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".deployment.resources must be array or null", value=data__deployment__resources, name="" + (name_prefix or "data") + ".deployment.resources", definition={'type': ['array', 'null']}, rule='type')
     return data
 
 
