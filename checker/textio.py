@@ -64,7 +64,9 @@ def text_depth(text: bytes, limit: int = MAX_DEPTH) -> int:
     string; then only brackets and quotes are kept. Strings without brackets are then ``""``
     pairs; when a string holds a bracket, quote pairs are taken apart by position instead (a
     quote left after dropping adjacent pairs proves one did). What remains is the brackets of
-    the structure, and each pass that drops every innermost ``{}`` pair is one level."""
+    the structure, and each pass that drops every innermost ``{}`` pair is one level. On text
+    that is not JSON it still ends, after at most ``limit + 1`` passes, with a number that
+    means nothing."""
     if b"\\" in text:  # (a one-byte search is a memchr; two-byte ones are slower)
         text = text.replace(b"\\\\", b"").replace(b'\\"', b"")
     marks = text.translate(_BRACKETS, _DELETE)

@@ -86,3 +86,8 @@ def test_a_document_past_200_levels_is_refused_from_every_json_door(
     past = write(nested(MAX_DEPTH - base + 1, inner))
     with pytest.raises(InputError, match=f"{past}: JSON nested more than 200 levels deep"):
         load_all([past], LoadOptions())
+
+
+@pytest.mark.parametrize("text", [b"[" * 5000, b"]" * 5000, b'{"a": "[', b"[[[]", b"\xff\xfe{", b""])
+def test_text_depth_ends_on_text_that_is_not_json(text: bytes) -> None:
+    assert 0 <= text_depth(text) <= MAX_DEPTH + 1
