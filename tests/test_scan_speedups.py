@@ -37,6 +37,24 @@ def test_collector_is_restored_when_the_scan_raises() -> None:
     assert gc.isenabled()
 
 
+def test_kept_graph_is_frozen_out_of_every_later_collection() -> None:
+    gc.unfreeze()
+    try:
+        with collector_paused(keep=True):
+            built = [{"n": [i]} for i in range(1000)]
+            assert not gc.isenabled()
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= len(built)
+        before = gc.get_freeze_count()
+        with pytest.raises(RuntimeError), collector_paused(keep=True):
+            more = [[i] for i in range(1000)]
+            raise RuntimeError(len(more))
+        assert gc.get_freeze_count() == before  # a failed block keeps nothing
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+
+
 def test_memo_computes_once_per_inventory_and_arguments() -> None:
     s = StackBuilder()
     a = s.add(VM, "a", {"location": "eastus"})
