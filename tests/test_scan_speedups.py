@@ -4,10 +4,13 @@ state, and workload membership across many sets."""
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from checker.cli import cli
 from checker.inventory import Inventory
 from checker.memory import collector_paused
 from checker.rules.support import network as net
@@ -53,6 +56,25 @@ def test_kept_graph_is_frozen_out_of_every_later_collection() -> None:
         assert gc.isenabled()
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.parametrize("command", ["scan", "simulate"])
+def test_a_scan_command_freezes_its_graph_and_leaves_the_collector_on(
+    tmp_path: Path, command: str
+) -> None:
+    stack = StackBuilder("dev")
+    stack.add(VM, "vm", {"location": "eastus"})
+    export = stack.write(tmp_path / "export.json")
+    gc.unfreeze()
+    try:
+        result = CliRunner().invoke(cli, [command, str(export)])
+        frozen = gc.get_freeze_count()
+    finally:
+        gc.unfreeze()
+    assert result.exit_code in (0, 1), result.output
+    assert "vm" in result.output
+    assert gc.isenabled()
+    assert frozen > 0  # the scan's graph was kept out of later collections
 
 
 def test_memo_computes_once_per_inventory_and_arguments() -> None:

@@ -254,6 +254,7 @@ def run_scan(
     from checker import config as settings_mod
     from checker import report
     from checker.engine import scan, with_baseline
+    from checker.memory import collector_paused
     from checker.report.base import summary_line
     from checker.sources import load_all
     from checker.sources.base import LoadOptions
@@ -265,32 +266,35 @@ def run_scan(
     pairs = config_pairs(config)
     live = sys.stderr.isatty()
     try:
-        settings = settings_mod.narrowed(settings_for(paths, config_file), ids(select), ids(ignore))
-        targets = list(paths) or projects_here(settings)
-        baseline = None
-        if baseline_file is not None or write_baseline is not None:
-            from checker import baseline as baseline_mod
+        # One scan's graph (documents, inventory, findings) lives until it is reported: no
+        # collection walks it meanwhile, and it is frozen out of later ones (checker.memory).
+        with collector_paused(keep=True):
+            settings = settings_mod.narrowed(settings_for(paths, config_file), ids(select), ids(ignore))
+            targets = list(paths) or projects_here(settings)
+            baseline = None
+            if baseline_file is not None or write_baseline is not None:
+                from checker import baseline as baseline_mod
 
-            baseline = baseline_mod.load_baseline(baseline_file) if baseline_file else None
-        results = []
-        any_program = False
-        for unit in plan(targets, stacks, settings):
-            options = LoadOptions(stacks=unit.stacks, config=pairs, timeout=timeout)
-            with progress(unit.label, live and any(p.is_dir() for p in unit.paths)):
-                documents = load_all(unit.paths, options)
-            any_program = any_program or any(d.source_kind == "program" for d in documents)
-            results.append(scan(documents, settings, reader=FileLineReader()))
-        result = merged(results)
-        if baseline is not None:  # once over every group: no group calls the others' stale
-            result = with_baseline(result, baseline)
-        if (stacks or config) and not any_program:
-            click.echo(
-                "maintcheck: warning: --stack and --config choose and configure program runs; "
-                "no input is a Pulumi project, so they were not used.",
-                err=True,
-            )
-        if write_baseline is not None:
-            count = baseline_mod.write_baseline(write_baseline, result.findings)
+                baseline = baseline_mod.load_baseline(baseline_file) if baseline_file else None
+            results = []
+            any_program = False
+            for unit in plan(targets, stacks, settings):
+                options = LoadOptions(stacks=unit.stacks, config=pairs, timeout=timeout)
+                with progress(unit.label, live and any(p.is_dir() for p in unit.paths)):
+                    documents = load_all(unit.paths, options)
+                any_program = any_program or any(d.source_kind == "program" for d in documents)
+                results.append(scan(documents, settings, reader=FileLineReader()))
+            result = merged(results)
+            if baseline is not None:  # once over every group: no group calls the others' stale
+                result = with_baseline(result, baseline)
+            if (stacks or config) and not any_program:
+                click.echo(
+                    "maintcheck: warning: --stack and --config choose and configure program runs; "
+                    "no input is a Pulumi project, so they were not used.",
+                    err=True,
+                )
+            if write_baseline is not None:
+                count = baseline_mod.write_baseline(write_baseline, result.findings)
     except InputError as exc:
         fail(str(exc))
     render_options = report_options(settings, verbose)

@@ -143,18 +143,20 @@ def run_scan(
     that failed (its findings would be missing), ends the command with exit code 2."""
     from checker.commands.scan import plan, projects_here
     from checker.engine import scan
+    from checker.memory import collector_paused
     from checker.sources import load_all
     from checker.sources.base import LoadOptions
     from checker.suppressions import FileLineReader
 
     try:
-        settings = settings_for(paths, config_file)
-        found = list(paths) or projects_here(settings)
-        if not stacks:  # as `maintcheck scan` reads them: one stack group
-            found, stacks = one_group(plan(found, stacks, settings))
-        options = LoadOptions(stacks=stacks, config=config_pairs(config), timeout=timeout)
-        documents = load_all(found, options)
-        result = scan(documents, settings, reader=FileLineReader(), rules=rules)
+        with collector_paused(keep=True):  # as `maintcheck scan` does (see run_scan there)
+            settings = settings_for(paths, config_file)
+            found = list(paths) or projects_here(settings)
+            if not stacks:  # as `maintcheck scan` reads them: one stack group
+                found, stacks = one_group(plan(found, stacks, settings))
+            options = LoadOptions(stacks=stacks, config=config_pairs(config), timeout=timeout)
+            documents = load_all(found, options)
+            result = scan(documents, settings, reader=FileLineReader(), rules=rules)
     except InputError as exc:
         fail(str(exc))
         raise  # unreachable: fail() exits
