@@ -40,7 +40,7 @@ class PreviewSource:
                 source_kind=self.name,
                 project=project,
                 stack=stack,
-                resources=tuple(raw_resource(r) for r in records),
+                resources=tuple(map(raw_resource, records)),
                 config={str(k): normalize(v, str(k)) for k, v in config.items()},
             )
         ]

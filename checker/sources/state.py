@@ -35,6 +35,6 @@ class StateSource:
                 source_kind=self.name,
                 project=project,
                 stack=stack,
-                resources=tuple(raw_resource(r) for r in records),
+                resources=tuple(map(raw_resource, records)),
             )
         ]
