@@ -31,3 +31,17 @@ def collector_paused(*, keep: bool = False) -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@contextlib.contextmanager
+def frozen_for_the_command() -> Iterator[None]:
+    """Around a command that freezes what it builds (``collector_paused(keep=True)``): when it
+    ends, the frozen objects go back to the collector's oldest generation (``gc.unfreeze``), so
+    a process that runs command after command (tests) still collects their cyclic garbage.
+    What someone else froze before stays frozen: then nothing is unfrozen."""
+    owner = gc.get_freeze_count() == 0
+    try:
+        yield
+    finally:
+        if owner:
+            gc.unfreeze()

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from checker.cli import cli
 from checker.inventory import Inventory
-from checker.memory import collector_paused
+from checker.memory import collector_paused, frozen_for_the_command
 from checker.rules.support import network as net
 from tests.builders import StackBuilder, inventory
 
@@ -59,22 +59,44 @@ def test_kept_graph_is_frozen_out_of_every_later_collection() -> None:
 
 
 @pytest.mark.parametrize("command", ["scan", "simulate"])
-def test_a_scan_command_freezes_its_graph_and_leaves_the_collector_on(
-    tmp_path: Path, command: str
+def test_a_scan_command_freezes_its_graph_while_it_runs(
+    tmp_path: Path, command: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stack = StackBuilder("dev")
     stack.add(VM, "vm", {"location": "eastus"})
     export = stack.write(tmp_path / "export.json")
+    frozen: list[int] = []
+    freeze = gc.freeze
+
+    def counted_freeze() -> None:
+        freeze()
+        frozen.append(gc.get_freeze_count())
+
+    monkeypatch.setattr(gc, "freeze", counted_freeze)
     gc.unfreeze()
-    try:
-        result = CliRunner().invoke(cli, [command, str(export)])
-        frozen = gc.get_freeze_count()
-    finally:
-        gc.unfreeze()
+    result = CliRunner().invoke(cli, [command, str(export)])
     assert result.exit_code in (0, 1), result.output
     assert "vm" in result.output
+    assert len(frozen) == 1 and frozen[0] > 0  # the scan's graph, out of every collection
+    assert gc.get_freeze_count() == 0  # and back within reach once the command ended
     assert gc.isenabled()
-    assert frozen > 0  # the scan's graph was kept out of later collections
+
+
+def test_what_someone_else_froze_stays_frozen() -> None:
+    gc.unfreeze()
+    kept = [[i] for i in range(100)]
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        with frozen_for_the_command(), collector_paused(keep=True):
+            more = [[i] for i in range(100)]
+        assert gc.get_freeze_count() >= before + len(more)
+    finally:
+        gc.unfreeze()
+    assert kept and gc.get_freeze_count() == 0
+    with frozen_for_the_command(), collector_paused(keep=True):
+        more = [[i] for i in range(100)]
+    assert gc.get_freeze_count() == 0
 
 
 def test_memo_computes_once_per_inventory_and_arguments() -> None:

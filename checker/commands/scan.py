@@ -31,6 +31,7 @@ from checker.commands.scanning import (
     write,
 )
 from checker.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputError
+from checker.memory import frozen_for_the_command
 from checker.report import FORMAT_NAMES
 
 if TYPE_CHECKING:
@@ -232,6 +233,7 @@ def exit_code(result: ScanResult, threshold: str) -> int:
     return EXIT_FINDINGS if failing else EXIT_OK
 
 
+@frozen_for_the_command()
 def run_scan(
     *,
     paths: tuple[Path, ...],

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 import click
 
 from checker.errors import EXIT_ERROR, InputError
+from checker.memory import frozen_for_the_command
 
 if TYPE_CHECKING:
     from checker.commands.scan import Unit
@@ -130,6 +131,7 @@ def one_group(units: Sequence[Unit]) -> tuple[list[Path], tuple[str, ...]]:
     )
 
 
+@frozen_for_the_command()
 def run_scan(
     paths: Sequence[Path],
     stacks: tuple[str, ...],

@@ -111,7 +111,7 @@ def load_all(paths: Iterable[Path], options: LoadOptions) -> list[Document]:
     documents: list[Document] = []
     seen: dict[tuple[str, str], Document] = {}
     for path in unique:
-        with collector_paused(keep=True):  # parsing builds one large graph: see checker.memory
+        with collector_paused():  # parsing builds one large graph: see checker.memory
             loaded = load_path(path, options)
         for doc in loaded:
             key = (doc.project, doc.stack)
