@@ -73,7 +73,7 @@ def text_depth(text: bytes, limit: int = MAX_DEPTH) -> int:
     if b'"' in marks:
         paired = marks.replace(b'""', b"")
         # a quote left: some string holds a bracket; keep what is outside every string
-        marks = b"".join(marks.split(b'"')[::2]) if b'"' in paired else paired
+        marks = outside_strings(marks) if b'"' in paired else paired
     depth = 0
     while marks:
         depth += 1
@@ -81,6 +81,20 @@ def text_depth(text: bytes, limit: int = MAX_DEPTH) -> int:
             break
         marks = marks.replace(b"{}", b"")
     return depth
+
+
+def outside_strings(marks: bytes, chunk: int = 1 << 18) -> bytes:
+    """``marks`` (quotes and brackets, no escapes) without its strings: what lies between the
+    quotes it starts outside of. Split a chunk at a time, so a text of many tiny strings never
+    holds more than a chunk's pieces at once."""
+    kept: list[bytes] = []
+    inside = False
+    for start in range(0, len(marks), chunk):
+        pieces = marks[start : start + chunk].split(b'"')
+        kept.append(b"".join(pieces[1 if inside else 0 :: 2]))
+        if len(pieces) % 2 == 0:  # an odd number of quotes: the next chunk starts on the other side
+            inside = not inside
+    return b"".join(kept)
 
 
 def read_text(path: Path) -> str:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from checker.errors import InputError
 from checker.sources import load_all
 from checker.sources.base import LoadOptions
-from checker.textio import MAX_DEPTH, decode, nesting_depth, text_depth
+from checker.textio import MAX_DEPTH, decode, nesting_depth, outside_strings, text_depth
 from tests.builders import StackBuilder
 
 # Strings that hold what the text reading must see through: brackets, quotes, backslashes.
@@ -91,3 +91,11 @@ def test_a_document_past_200_levels_is_refused_from_every_json_door(
 @pytest.mark.parametrize("text", [b"[" * 5000, b"]" * 5000, b'{"a": "[', b"[[[]", b"\xff\xfe{", b""])
 def test_text_depth_ends_on_text_that_is_not_json(text: bytes) -> None:
     assert 0 <= text_depth(text) <= MAX_DEPTH + 1
+
+
+@given(st.lists(st.sampled_from(["{", "}", '""', '"{"', '"}{{"', '"{}"']), max_size=30),
+       st.integers(min_value=1, max_value=9))
+def test_strings_are_cut_out_whatever_the_chunks(pieces: list[str], chunk: int) -> None:
+    marks = "".join(pieces).encode()
+    outside = "".join(p for p in pieces if not p.startswith('"')).encode()
+    assert outside_strings(marks, chunk) == outside_strings(marks) == outside
