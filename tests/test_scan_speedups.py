@@ -52,7 +52,8 @@ def test_kept_graph_is_frozen_out_of_every_later_collection() -> None:
         with pytest.raises(RuntimeError), collector_paused(keep=True):
             more = [[i] for i in range(1000)]
             raise RuntimeError(len(more))
-        assert gc.get_freeze_count() == before  # a failed block keeps nothing
+        # a failed block freezes nothing (frozen objects may still be freed meanwhile)
+        assert gc.get_freeze_count() <= before
         assert gc.isenabled()
     finally:
         gc.unfreeze()

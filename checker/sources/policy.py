@@ -150,16 +150,17 @@ def _struct(message: Any) -> LazyProperties:
     return NormalizedProperties(message.properties.fields, proto_value)
 
 
-def _provider_record(message: Any) -> RawResource | None:
-    provider = message.provider if message.HasField("provider") else None
-    if provider is None or not provider.urn:
-        return None
+def _provider_urn(message: Any) -> str:
+    return message.provider.urn if message.HasField("provider") else ""
+
+
+def _provider_record(message: Any) -> RawResource:
+    provider = message.provider
     return RawResource(urn=provider.urn, type=provider.type, inputs=_struct(provider))
 
 
 def _analyzer_record(message: Any) -> RawResource:
     props = _struct(message)
-    provider = _provider_record(message)
     return RawResource(
         urn=message.urn,
         type=message.type,
@@ -170,7 +171,7 @@ def _analyzer_record(message: Any) -> RawResource:
         property_dependencies={
             key: tuple(deps.urns) for key, deps in sorted(message.propertyDependencies.items())
         },
-        provider=provider.urn if provider is not None else None,
+        provider=_provider_urn(message) or None,
     )
 
 
@@ -181,7 +182,7 @@ def document_from_analyzer(
     config: Mapping[str, Any] | None = None,
 ) -> Document:
     """A Document of the ``AnalyzerResource`` messages of an ``AnalyzeStackRequest``."""
-    return _document(resources, _analyzer_record, _provider_record, project, stack, config)
+    return _document(resources, _analyzer_record, _provider_urn, _provider_record, project, stack, config)
 
 
 # -- PolicyResource objects (the stock SDK's StackValidationPolicy path) -------------------------
@@ -192,10 +193,14 @@ def _sdk_props(props: Any) -> LazyProperties:
     return LazyProperties(raw if isinstance(raw, Mapping) else {}, _sdk_item)
 
 
-def _policy_provider(resource: Any) -> RawResource | None:
+def _policy_provider_urn(resource: Any) -> str:
     provider = getattr(resource, "provider", None)
-    if provider is None or not getattr(provider, "urn", ""):
-        return None
+    urn = getattr(provider, "urn", "") if provider is not None else ""
+    return urn if isinstance(urn, str) else ""
+
+
+def _policy_provider(resource: Any) -> RawResource:
+    provider = resource.provider
     return RawResource(
         urn=provider.urn, type=provider.resource_type, inputs=_sdk_props(provider.props)
     )
@@ -203,7 +208,6 @@ def _policy_provider(resource: Any) -> RawResource | None:
 
 def _policy_record(resource: Any) -> RawResource:
     props = _sdk_props(resource.props)
-    provider = _policy_provider(resource)
     parent = getattr(resource, "parent", None)
     return RawResource(
         urn=resource.urn,
@@ -216,7 +220,7 @@ def _policy_record(resource: Any) -> RawResource:
             key: tuple(dep.urn for dep in deps or ())
             for key, deps in sorted((resource.property_dependencies or {}).items())
         },
-        provider=provider.urn if provider is not None else None,
+        provider=_policy_provider_urn(resource) or None,
     )
 
 
@@ -227,7 +231,9 @@ def document_from_policy_resources(
     config: Mapping[str, Any] | None = None,
 ) -> Document:
     """A Document of pulumi_policy ``PolicyResource`` objects (``StackValidationArgs``)."""
-    return _document(resources, _policy_record, _policy_provider, project, stack, config)
+    return _document(
+        resources, _policy_record, _policy_provider_urn, _policy_provider, project, stack, config
+    )
 
 
 # -- shared ------------------------------------------------------------------------------------
@@ -236,20 +242,24 @@ def document_from_policy_resources(
 def _document(
     items: Iterable[Any],
     record: Callable[[Any], RawResource],
-    provider_of: Callable[[Any], RawResource | None],
+    provider_urn: Callable[[Any], str],
+    provider_of: Callable[[Any], RawResource],
     project: str,
     stack: str,
     config: Mapping[str, Any] | None,
 ) -> Document:
     """The Document of ``items`` (messages or PolicyResources): one record per URN, plus the
-    providers they name that are not items themselves (their ``location`` matters)."""
+    providers they name that are not items themselves (their ``location`` matters), each
+    read once however many items name it."""
     records: dict[str, RawResource] = {}
     providers: dict[str, RawResource] = {}
     for item in items:
-        records.setdefault(item.urn, record(item))
-        provider = provider_of(item)
-        if provider is not None:
-            providers.setdefault(provider.urn, provider)
+        urn = item.urn
+        if urn not in records:
+            records[urn] = record(item)
+        provider = provider_urn(item)
+        if provider and provider not in providers:
+            providers[provider] = provider_of(item)
     resources = list(records.values())
     resources.extend(p for urn, p in providers.items() if urn not in records)
     if resources and not (project and stack):
