@@ -8,6 +8,7 @@ which a finding is about).
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 _DIGITS = re.compile(r"(\d+)")
 
 
+@functools.lru_cache(maxsize=1 << 15)  # findings are sorted per rule, then all together
 def natural_key(text: str) -> tuple[str | int, ...]:
     """Sort key that orders numbers inside names by value: nic-1, nic-2, nic-10 (not nic-10
     before nic-2). Parts alternate text and numbers, so keys always compare."""

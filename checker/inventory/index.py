@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -11,6 +12,9 @@ from checker.inventory.resource import Resource, azure_name
 from checker.values import UNKNOWN
 
 Ref = Any  # Resource | UNKNOWN | None: see References.ref
+
+# The order of a scan's resources: stack, project, kind, name, URN.
+_ORDER = operator.attrgetter("stack", "project", "kind", "name", "urn")
 
 
 def parse_arm_id(arm_id: str) -> tuple[str, str] | None:
@@ -33,27 +37,26 @@ class ResourceIndex:
     """The resources of one scan, sorted, and indexed by URN, kind, ARM id and Azure name."""
 
     def __init__(self, resources: Sequence[Resource]) -> None:
-        self.resources: tuple[Resource, ...] = tuple(
-            sorted(resources, key=lambda r: (r.stack, r.project, r.kind, r.name, r.urn))
-        )
-        self._by_urn: dict[str, Resource] = {}
+        self.resources: tuple[Resource, ...] = tuple(sorted(resources, key=_ORDER))
+        self._by_urn: dict[str, Resource] = {res.urn: res for res in self.resources}
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
         self._by_id: dict[tuple[str, str], Resource] = {}
         self._by_id_any: dict[str, Resource] = {}
         self._by_arm_name: dict[tuple[str, str, str], Resource] = {}
         self._resolved: dict[tuple[str, str, tuple[str, ...]], Ref] = {}
-        for res in self.resources:
-            self._by_urn[res.urn] = res
-            self._by_kind[res.kind].append(res)
+        arm_types = t.ARM_TYPES
+        for res in self.resources:  # (names bound once: this runs for every resource)
+            kind, stack = res.kind, res.stack
+            self._by_kind[kind].append(res)
             if isinstance(res.id, str) and res.id:
                 low = res.id.lower()
-                self._by_id[(res.stack, low)] = res
+                self._by_id[(stack, low)] = res
                 self._by_id_any.setdefault(low, res)
-            arm = t.ARM_TYPES.get(res.kind)
+            arm = arm_types.get(kind)
             if arm:
                 name = azure_name(res)
                 if isinstance(name, str):
-                    self._by_arm_name.setdefault((res.stack, arm, name.lower()), res)
+                    self._by_arm_name.setdefault((stack, arm, name.lower()), res)
 
     def get(self, urn: str | None) -> Resource | None:
         return self._by_urn.get(urn) if urn else None
