@@ -7,6 +7,7 @@ instance and rotate by design.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -326,14 +327,11 @@ class AddressPool:
     def take(self, subnet: Subnet, version: int = 4) -> str | None:
         used = self._used.setdefault(subnet.key, set())
         for prefix in subnet.prefixes:
-            try:
-                net = ipaddress.ip_network(prefix, strict=False)
-            except ValueError:
+            span = _span(prefix, version)
+            if span is None:
                 continue
-            if net.version != version or net.num_addresses < 8:
-                continue
-            value = self._cursor.get((subnet.key, prefix), int(net.network_address) + 4)
-            last = int(net.broadcast_address) - 1
+            first, last = span
+            value = self._cursor.get((subnet.key, prefix), first)
             while value <= last and value in used:
                 value += 1
             self._cursor[(subnet.key, prefix)] = value
@@ -341,6 +339,20 @@ class AddressPool:
                 used.add(value)
                 return str(ipaddress.ip_address(value))
         return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _span(prefix: str, version: int) -> tuple[int, int] | None:
+    """(first, last) address Azure lets a NIC use in ``prefix`` (it reserves the first four
+    and the last), as integers; None for a prefix of another IP version, one too small, or
+    not a prefix. Cached: every NIC of a subnet asks for the same prefix."""
+    try:
+        net = ipaddress.ip_network(prefix, strict=False)
+    except ValueError:
+        return None
+    if net.version != version or net.num_addresses < 8:
+        return None
+    return int(net.network_address) + 4, int(net.broadcast_address) - 1
 
 
 def _as_ints(addresses: set[str]) -> set[int]:
