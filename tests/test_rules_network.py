@@ -164,6 +164,31 @@ def test_mc201_standalone_subnet_with_address_prefixes() -> None:
     assert finding.fixes[0].patch[1].value == "172.16.8.4"
 
 
+def test_mc201_a_subnet_shared_by_many_nics_is_read_once_and_hands_out_distinct_addresses() -> None:
+    from checker.rules.support import network as net
+
+    s = StackBuilder()
+    sub = s.add(SUBNET, "app-subnet", {"resourceGroupName": "rg", "addressPrefix": "10.9.0.0/24"})
+    vnet, _app = network(s)
+    nics = [nic(s, f"nic-{i}", sub.id, deps=[sub]) for i in range(3)]
+    nics += [nic(s, f"vnic-{i}", vnet.id + ("/subnets/APP" if i else "/subnets/app")) for i in range(2)]
+    for i, n in enumerate(nics):
+        vm(s, f"vm-{i}", n)
+    inv = inventory(s)
+    configs = [c for c in net.vm_ip_configs(inv) if isinstance(c, net.IpConfig)]
+    by_nic = {c.owner.name: c.subnet for c in configs}
+    assert by_nic["nic-0"] is by_nic["nic-1"] is by_nic["nic-2"]  # one Subnet per subnet
+    assert by_nic["vnic-0"] is by_nic["vnic-1"]  # the id's case does not matter
+    assert by_nic["vnic-0"].name == "app" and by_nic["nic-0"].prefixes == ("10.9.0.0/24",)
+    findings, _ = run_rules(inv, Settings(), RULES)
+    proposals = {
+        f.resource.name: next(op.value for op in f.fixes[0].patch if op.path.endswith("privateIPAddress"))
+        for f in only(findings, "MC201")
+    }
+    assert proposals == {"nic-0": "10.9.0.4", "nic-1": "10.9.0.5", "nic-2": "10.9.0.6",
+                         "vnic-0": "10.0.1.4", "vnic-1": "10.0.1.5"}
+
+
 def test_mc201_unknown_subnet_still_fires_with_a_placeholder_address() -> None:
     s = StackBuilder()
     vm(

@@ -256,10 +256,7 @@ def _subnet(inv: Inventory, nic: Resource, via: str, ref: Any, found: Ref) -> An
     if ref is None:
         return None
     if isinstance(found, Resource):
-        prefixes = _prefixes(found.props)
-        if prefixes is UNKNOWN:
-            return UNKNOWN
-        return Subnet(found.urn, name_or_logical(found), prefixes, identifier(found.name))
+        return inv.memo(_subnet_resource, found)  # once per subnet, however many NICs use it
     arm_id = ref.get("id")
     vnet: Ref = UNKNOWN
     vnet_id = _vnet_id(arm_id)
@@ -270,10 +267,19 @@ def _subnet(inv: Inventory, nic: Resource, via: str, ref: Any, found: Ref) -> An
         vnet = candidates[0] if len(candidates) == 1 else UNKNOWN
     if not isinstance(vnet, Resource):
         return UNKNOWN
-    return _subnet_in_vnet(vnet, _last_segment(arm_id, "subnets"))
+    name = _last_segment(arm_id, "subnets")
+    return inv.memo(_subnet_in_vnet, vnet, name.lower() if name is not None else None)
 
 
-def _subnet_in_vnet(vnet: Resource, name: str | None) -> Any:
+def _subnet_resource(_inv: Inventory, found: Resource) -> Any:
+    prefixes = _prefixes(found.props)
+    if prefixes is UNKNOWN:
+        return UNKNOWN
+    return Subnet(found.urn, name_or_logical(found), prefixes, identifier(found.name))
+
+
+def _subnet_in_vnet(_inv: Inventory, vnet: Resource, name: str | None) -> Any:
+    """The subnet ``name`` (lower case; None: the only one) declared in ``vnet``'s ``subnets``."""
     subnets = vnet.get("subnets")
     if not isinstance(subnets, list):
         return UNKNOWN
