@@ -4,6 +4,9 @@ state, and workload membership across many sets."""
 from __future__ import annotations
 
 import gc
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -240,3 +243,37 @@ def test_outputs_equal_to_inputs_merge_to_the_inputs_and_known_outputs_still_win
     assert props["name"] == "vm"
     assert repr(props["secret"]) == "SECRET"
     assert props["location"] is given["location"]  # read once, shared
+
+
+# -- outputs equal to inputs (review of the speed-ups) ---------------------------------------
+
+
+def _windows_pair(automatic_updates_in: Any, automatic_updates_out: Any) -> StackBuilder:
+    """Two Windows VMs of an availability set whose output ``osProfile`` equals its input by
+    ``==`` but spells ``enableAutomaticUpdates`` another way."""
+    s = StackBuilder()
+    group = s.add(AS, "web-as", {"resourceGroupName": "rg", "sku": {"name": "Aligned"}})
+
+    def profile(updates: Any) -> dict[str, Any]:
+        return {"computerName": "web", "windowsConfiguration": {"enableAutomaticUpdates": updates}}
+
+    for i in range(2):
+        s.add(VM, f"web-{i}", {"resourceGroupName": "rg", "availabilitySet": group.sub(),
+                               "osProfile": profile(automatic_updates_in)},
+              outputs={"availabilitySet": group.sub(), "osProfile": profile(automatic_updates_out)},
+              deps={"availabilitySet": [group]})
+    return s
+
+
+def test_an_output_equal_to_its_input_only_by_python_equality_still_wins(tmp_path: Path) -> None:
+    """``0 == False`` and ``1 == True`` in Python, not in JSON: the output's ``false`` is what the
+    engine judges (MC403 keeps quiet), as before the outputs-equal-inputs shortcut, through the
+    command line."""
+    export = _windows_pair(0, False).write(tmp_path / "export.json")
+    proc = subprocess.run(
+        [sys.executable, "-m", "checker", "scan", str(export), "--select", "MC403", "--format",
+         "json"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["findings"] == []
+    props = inventory(_windows_pair(1, True)).resources[1].props["osProfile"]
+    assert props["windowsConfiguration"]["enableAutomaticUpdates"] is True

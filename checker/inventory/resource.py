@@ -178,11 +178,17 @@ class Properties(Mapping[str, Any]):
     def _unchanged(self, key: str, raw: Any) -> bool:
         """True when output ``raw`` is the input as it was given (most are: location, tags,
         sku...): merged, it is the input itself. Raw JSON values compare in C, far faster
-        than normalising and merging both."""
+        than normalising and merging both. Objects and lists also compare by ``repr``: inside
+        them ``==`` takes ``0`` for ``false`` and ``1`` for ``true``, JSON does not (the output's
+        own value must win, as the merge makes it)."""
         given = self._inputs.get(key)
         kind = type(raw)
         return (
-            kind in _PLAIN and kind is type(given) and self._norm_in is self._norm_out and raw == given
+            kind in _PLAIN
+            and kind is type(given)
+            and self._norm_in is self._norm_out
+            and raw == given
+            and (kind not in _CONTAINERS or repr(raw) == repr(given))
         )
 
     def __contains__(self, key: object) -> bool:
@@ -200,6 +206,7 @@ class Properties(Mapping[str, Any]):
 
 
 _PLAIN = frozenset({dict, list, str, int, float, bool})  # raw JSON values compare with ==
+_CONTAINERS = frozenset({dict, list})  # ... and these by repr too (1 == True inside them)
 
 
 def _as_is(value: Any, _key: str = "") -> Any:
