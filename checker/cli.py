@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import sys
@@ -160,13 +161,20 @@ def run() -> NoReturn:
 
 
 def _exit_now(code: object) -> NoReturn:
-    if isinstance(code, str):  # sys.exit("message"), as the interpreter prints it
-        click.echo(code, err=True)
+    """Exit as the interpreter exits on ``SystemExit(code)``, less its teardown: a code that is
+    not a number is printed to stderr as it is (status 1); ``atexit`` handlers run, then the
+    standard streams are flushed (a handler may still write), and a flush that fails makes
+    the status 120. Unlike the interpreter, a failed flush prints nothing (no traceback)."""
+    if code is not None and not isinstance(code, int):
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(f"{code}\n")
     status = code if isinstance(code, int) else (0 if code is None else 1)
+    atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
+        if stream is None or getattr(stream, "closed", False):
+            continue  # the interpreter skips a closed stream too
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe: nothing more can reach it
-            status = status or 120  # what the interpreter exits with when stdout's flush fails
-    atexit._run_exitfuncs()
+            status = 120  # what the interpreter exits with when a flush fails at exit
     os._exit(status)

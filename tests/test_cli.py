@@ -77,6 +77,44 @@ def test_the_console_script_exits_fast_with_the_same_codes_output_and_exit_handl
             "lonely-a", "lonely-b"}
 
 
+def _buffered_env() -> dict[str, str]:
+    """The environment without PYTHONUNBUFFERED: standard output to a pipe is block-buffered,
+    as it is for a user's `maintcheck ... | less`."""
+    import os
+
+    return {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+
+
+@pytest.mark.parametrize("entry", ["main", "run"])
+def test_what_exit_handlers_write_reaches_the_user(entry: str) -> None:
+    """The interpreter flushes standard output and error after the ``atexit`` handlers ran;
+    the console script's fast exit does too (a handler's last words are not lost)."""
+    script = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('handler wrote to stdout'))\n"
+        "atexit.register(lambda: sys.stderr.write('and to stderr without a newline'))\n"
+        f"from checker.cli import {entry}\n{entry}()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script, "--version"], capture_output=True,
+                          text=True, check=False, env=_buffered_env())
+    assert proc.returncode == 0
+    assert proc.stdout == f"maintcheck, version {__version__}\nhandler wrote to stdout\n"
+    assert proc.stderr == "and to stderr without a newline"
+
+
+@pytest.mark.parametrize("code", ["None", "3", "'a message'", "['not', 'a', 'number']",
+                                  "'\\x1b[1mstyled\\x1b[0m'"])
+def test_every_exit_code_shape_exits_as_the_interpreter_exits(code: str) -> None:
+    """``SystemExit(x)`` for any ``x``: the same status and the same text on stderr, through
+    :func:`checker.cli.run` as through the interpreter's own exit."""
+    patch = f"import checker.cli as c\ndef boom():\n    raise SystemExit({code})\nc.cli = boom\n"
+    runs = [subprocess.run([sys.executable, "-c", patch + f"c.{entry}()"], capture_output=True,
+                           text=True, check=False, env=_buffered_env()) for entry in ("main", "run")]
+    usual, fast = runs
+    assert (fast.returncode, fast.stdout, fast.stderr) == (
+        usual.returncode, usual.stdout, usual.stderr)
+
+
 def test_python_dash_m_checker_is_the_console_script() -> None:
     assert (Path(__file__).parents[1] / "checker" / "__main__.py").read_text().strip().endswith("run()")
 
