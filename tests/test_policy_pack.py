@@ -564,3 +564,20 @@ def test_replica_groups_match_the_cli(engine: PackProcess, tmp_path: Path) -> No
     mc101 = sorted(urn.rsplit("::", 1)[-1] for slug, urn, _, _ in got if slug == "single-instance-vm")
     assert mc101 == ["worker1", "worker2"]
     assert any("grouped by name: worker1, worker2" in message for *_, message in got)
+
+
+def test_classic_vms_with_numeric_zones_are_judged_as_the_cli_judges_them(
+    engine: PackProcess, tmp_path: Path
+) -> None:
+    """Numbers reach the pack as protobuf doubles: a classic VM's ``zone`` 2.0 is zone 2, spread
+    with zone 1, as the CLI reads ``2`` from JSON (no single-instance-vm for either VM). Before
+    issue 17 the pack kept the double, which the classic mapping did not take for a zone, and
+    reported both VMs (review of issue 17)."""
+    stack = StackBuilder()
+    for i, zone in enumerate((1, 2)):
+        stack.add("azure:compute/linuxVirtualMachine:LinuxVirtualMachine", f"web-{i}",
+                  {"name": f"web-{i}", "zone": zone, "size": "Standard_D2s_v5",
+                   "location": LOCATION, "resourceGroupName": "rg", "tags": {"workload": "web"}})
+    got = pack_diagnostics(engine, stack)
+    assert got == expected_diagnostics(stack, tmp_path)
+    assert "single-instance-vm" not in {d[0] for d in got}
