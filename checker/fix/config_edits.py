@@ -84,26 +84,21 @@ class StackContext:
 
 def _config_object(walk: Walk, expr: cst.BaseExpression, project: str) -> str | None:
     """The namespace of a ``pulumi.Config(...)`` expression (or a variable holding one)."""
-    if isinstance(expr, cst.Name):
-        try:
-            expr = walk.binding(expr)
-        except Unresolved:
-            return None
-    if not isinstance(expr, cst.Call) or callee_name(expr) != "Config":
+    call = walk.value_of(expr)
+    if not isinstance(call, cst.Call) or callee_name(call) != "Config":
         return None
-    if not expr.args:
+    if not call.args:
         return project
-    ok, name = literal_value(walk.source, expr.args[0].value)
+    ok, name = literal_value(walk.source, call.args[0].value)
     return name if ok and isinstance(name, str) else None
 
 
 def config_read(walk: Walk, expr: cst.BaseExpression, project: str) -> ConfigRead | None:
     """The config read that ``expr`` is (directly or through a variable), or None."""
-    if isinstance(expr, cst.Name):
-        try:
-            expr = walk.binding(expr)
-        except Unresolved:
-            return None
+    value = walk.value_of(expr)
+    if value is None:
+        return None
+    expr = value
     by_or = False
     default: cst.BaseExpression | None = None
     if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):

@@ -217,6 +217,16 @@ class Walk:
                 raise Unresolved(f"{name.value!r} is not assigned in {self.source.rel}")
             scope = self.scope_of(scope)
 
+    def value_of(self, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+        """``expr``, or the value bound to it when it is a name; None when that binding cannot
+        be followed (see :meth:`binding`)."""
+        if not isinstance(expr, cst.Name):
+            return expr
+        try:
+            return self.binding(expr)
+        except Unresolved:
+            return None
+
     def returns(self, call: cst.Call) -> list[cst.BaseExpression] | None:
         """The values a local helper function called here returns, or None if not one."""
         if not isinstance(call.func, cst.Name) or call.func.value not in self.functions:
