@@ -175,3 +175,24 @@ def test_an_encrypted_or_nested_value_is_not_edited() -> None:
     text = "config:\n  proj:alloc:\n    secure: AAAB\n"
     with pytest.raises(Unresolved, match="not a plain value"):
         edit_stack_text(text, "proj", [StackEdit("s.yaml", "proj:alloc", "Static", "")], "s.yaml")
+
+
+def test_an_sdk_enum_member_is_a_constant_replaced_where_it_is_used() -> None:
+    """``network.IPAllocationMethod.DYNAMIC`` (azure-py-webserver in pulumi/examples writes its
+    NIC so) is a constant, not a computed value: the fix replaces it; a member that already
+    names the wanted value is left alone."""
+    src = """\
+        import pulumi
+        aset = compute.AvailabilitySet(
+            "a",
+            sku=compute.SkuArgs(name=compute.AvailabilitySetSkuTypes.CLASSIC),
+            platform_fault_domain_count=2,
+        )
+        """
+    out = edit(src, 2, [("replace", "/sku/name", "Aligned")])
+    assert 'sku=compute.SkuArgs(name="Aligned"),' in out
+    same = src.replace("CLASSIC", "ALIGNED")
+    assert edit(same, 2, [("replace", "/sku/name", "Aligned")]) == textwrap.dedent(same)
+    computed = src.replace("compute.AvailabilitySetSkuTypes.CLASSIC", "settings.sku_name")
+    with pytest.raises(Unresolved, match="computed by the program"):
+        edit(computed, 2, [("replace", "/sku/name", "Aligned")])

@@ -121,11 +121,50 @@ def find_call(source: SourceFile, line: int, class_name: str) -> cst.Call:
 
 
 def literal_value(source: SourceFile, node: cst.BaseExpression) -> tuple[bool, Any]:
-    """(True, value) when ``node`` is a plain Python literal."""
+    """(True, value) when ``node`` is a plain Python literal, or a member of an SDK enum
+    (``network.IPAllocationMethod.DYNAMIC``: an :class:`EnumMember`, a constant too)."""
+    member = _enum_member(node)
+    if member is not None:
+        return True, member
     try:
         return True, ast.literal_eval(source.code(node).strip())
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return False, None
+
+
+@dataclass(frozen=True)
+class EnumMember:
+    """A member of an SDK enum, by name (``DYNAMIC``). The SDKs name a member after its value
+    (``STANDARD_LRS`` is ``"Standard_LRS"``, ``DYNAMIC`` is ``"Dynamic"``), so it equals the
+    strings that match it but for case and underscores."""
+
+    name: str
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, EnumMember):
+            return self.name == other.name
+        return isinstance(other, str) and _folded(other) == _folded(self.name)
+
+    def __hash__(self) -> int:
+        return hash(_folded(self.name))
+
+
+def _folded(text: str) -> str:
+    return text.replace("_", "").replace("-", "").lower()
+
+
+_MEMBER = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+def _enum_member(node: cst.BaseExpression) -> EnumMember | None:
+    """``<module>.<EnumClass>.<MEMBER>`` (the class in CapWords, the member in capitals)."""
+    if not isinstance(node, cst.Attribute) or not _MEMBER.match(node.attr.value):
+        return None
+    owner = node.value
+    cls = owner.attr.value if isinstance(owner, cst.Attribute) else getattr(owner, "value", "")
+    if not isinstance(cls, str) or not cls[:1].isupper() or _MEMBER.match(cls):
+        return None
+    return EnumMember(node.attr.value)
 
 
 _PLAIN = re.compile(r"^[\x20-\x7e]*$")
