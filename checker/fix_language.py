@@ -25,13 +25,13 @@ import ast
 import dataclasses
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
 from checker.azure import classic
 from checker.inventory import Resource
 from checker.model import Finding, Fix, PatchOp
-from checker.rules.support.snippets import identifier, py_value, snake
+from checker.rules.support.snippets import FREE_FORM, identifier, py_value, snake
 from checker.values import is_known
 
 NODEJS: Final = "nodejs"
@@ -452,6 +452,20 @@ def _python_classic(res: Resource, fix: Fix, patch: tuple[PatchOp, ...], missing
     return text + _notes(fix.snippet, "#")
 
 
+def _python_path(segments: Sequence[str]) -> tuple[str | int, ...]:
+    """A patch path as Python keywords: snake_case, list indexes as ints, and the keys below a
+    free-form property (tags, settings: ``snippets.FREE_FORM``) as the user wrote them."""
+    out: list[str | int] = []
+    free = False
+    for seg in segments:
+        if seg.isdigit():
+            out.append(int(seg))
+        else:
+            out.append(seg if free or seg == "-" else snake(seg))
+            free = free or seg in FREE_FORM
+    return tuple(out)
+
+
 def _own_call(res: Resource, patch: tuple[PatchOp, ...], missing: list[str]) -> str | None:
     """The user's own classic constructor call with the changes edited in (checker.rules.support
     .source_call, as for azure-native snippets); None without source or when an edit does not fit."""
@@ -463,6 +477,6 @@ def _own_call(res: Resource, patch: tuple[PatchOp, ...], missing: list[str]) -> 
     for op in patch:
         if op.path in missing:
             continue
-        path = tuple(int(s) if s.isdigit() else s if s == "-" else snake(s) for s in _segments(op.path))
+        path = _python_path(_segments(op.path))
         edits.append((path, _py_value(op.value)))
     return source_call.edit(res.call_source, edits) if edits else None

@@ -196,3 +196,18 @@ def test_an_sdk_enum_member_is_a_constant_replaced_where_it_is_used() -> None:
     computed = src.replace("compute.AvailabilitySetSkuTypes.CLASSIC", "settings.sku_name")
     with pytest.raises(Unresolved, match="computed by the program"):
         edit(computed, 2, [("replace", "/sku/name", "Aligned")])
+
+
+def test_written_values_keep_the_keys_of_free_form_properties() -> None:
+    """An extension's settings and tags are read by their own keys: MC107's health extension
+    written by `maintcheck fix` must say ``requestPath``, not ``request_path``."""
+    from checker.fix.edits import value_code
+    from checker.fix_language import _python_path
+
+    code = value_code({"extensionProfile": {"settings": {"requestPath": "/health"},
+                                            "tags": {"CostCenter": "x"}}})
+    assert code == ('{"extension_profile": {"settings": {"requestPath": "/health"}, '
+                    '"tags": {"CostCenter": "x"}}}')
+    assert _python_path(["tags", "CostCenter"]) == ("tags", "CostCenter")
+    assert _python_path(["ipConfigurations", "0", "privateIPAddress"]) == (
+        "ip_configurations", 0, "private_ip_address")

@@ -31,7 +31,7 @@ from checker.cstlayout import (
     remove_item,
     with_replacement,
 )
-from checker.rules.support.snippets import snake
+from checker.rules.support.snippets import FREE_FORM, snake
 
 Segment = str | int
 
@@ -170,8 +170,10 @@ def _enum_member(node: cst.BaseExpression) -> EnumMember | None:
 _PLAIN = re.compile(r"^[\x20-\x7e]*$")
 
 
-def value_code(value: Any, quote: str = '"') -> str:
-    """Python source for a JSON-like value, dict keys in the SDK's snake_case."""
+def value_code(value: Any, quote: str = '"', *, free: bool = False) -> str:
+    """Python source for a JSON-like value, dict keys in the SDK's snake_case except under
+    the free-form properties whose keys are the user's own (tags, an extension's settings:
+    ``snippets.FREE_FORM``), or everywhere with ``free``."""
     if isinstance(value, str):
         if quote == "'" and _PLAIN.match(value) and "'" not in value and "\\" not in value:
             return f"'{value}'"
@@ -181,9 +183,13 @@ def value_code(value: Any, quote: str = '"') -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, list):
-        return "[" + ", ".join(value_code(v, quote) for v in value) + "]"
+        return "[" + ", ".join(value_code(v, quote, free=free) for v in value) + "]"
     if isinstance(value, dict):
-        items = (f"{value_code(snake(str(k)), quote)}: {value_code(v, quote)}" for k, v in value.items())
+        items = (
+            f"{value_code(str(k) if free else snake(str(k)), quote)}: "
+            f"{value_code(v, quote, free=free or k in FREE_FORM)}"
+            for k, v in value.items()
+        )
         return "{" + ", ".join(items) + "}"
     raise Unresolved(f"no Python literal for {value!r}")
 

@@ -82,14 +82,14 @@ def snake(camel: str) -> str:
 
 # Properties whose keys are the user's own or free-form JSON (not SDK property names) and stay
 # as they are: tags, an extension's settings.
-_FREE_FORM = frozenset({"tags", "settings", "protectedSettings"})
+FREE_FORM = frozenset({"tags", "settings", "protectedSettings"})
 
 
 def py_value(value: Any) -> str:
     """A Python literal for an input value with snake_case keys, as the SDK's ``...ArgsDict``
     inputs take them (``{"vmSize": "x"}`` -> ``{'vm_size': 'x'}``); tags keep their keys."""
     if isinstance(value, dict):
-        items = (f"{snake(k)!r}: {literal(v) if k in _FREE_FORM else py_value(v)}" for k, v in value.items())
+        items = (f"{snake(k)!r}: {literal(v) if k in FREE_FORM else py_value(v)}" for k, v in value.items())
         return "{" + ", ".join(items) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(py_value(v) for v in value) + "]"
@@ -98,7 +98,7 @@ def py_value(value: Any) -> str:
 
 def kwarg(camel: str, value: Any) -> str:
     """``platformUpdateDomainCount``, 3 -> ``platform_update_domain_count=3``."""
-    return f"{snake(camel)}={literal(value) if camel in _FREE_FORM else py_value(value)}"
+    return f"{snake(camel)}={literal(value) if camel in FREE_FORM else py_value(value)}"
 
 
 def known_kwargs(inputs: Any, skip: frozenset[str] = frozenset()) -> list[str]:
@@ -206,7 +206,7 @@ def _own_call(
         return None  # a classic call has other argument names: the form below says what to set
     from checker.rules.support import source_call
 
-    top = [((snake(k),), literal(v) if k in _FREE_FORM else py_value(v)) for k, v in changes.items()]
+    top = [((snake(k),), literal(v) if k in FREE_FORM else py_value(v)) for k, v in changes.items()]
     if nested:
         covered = {path[0] for path, _ in nested}
         rest = [edit for edit in top if edit[0][0] not in covered]
