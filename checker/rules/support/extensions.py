@@ -22,8 +22,13 @@ def _owner(
     return matches[0] if len(matches) == 1 else None
 
 
-def extension_index(inv: Inventory) -> dict[Resource, list[Resource]]:
-    """The extension resources of each VM and scale set (by dependency, else by name)."""
+def extension_index(inv: Inventory) -> Mapping[Resource, list[Resource]]:
+    """The extension resources of each VM and scale set (by dependency, else by name),
+    computed once per inventory (MC107 and MC212 both ask); not to be mutated."""
+    return inv.memo(_extension_index)
+
+
+def _extension_index(inv: Inventory) -> dict[Resource, list[Resource]]:
     index: dict[Resource, list[Resource]] = {}
     for kind, prop, owner_kind in (
         (t.VM_EXTENSION, "vmName", t.VM),
