@@ -109,3 +109,23 @@ def test_fix_patches_make_the_finding_go_away() -> None:
     assert len(exercised) == 3
     (finding,) = [f for f in run(s)[0] if f.resource.name == "b-vmss"]
     assert "ApplicationHealthWindows" in finding.fixes[0].snippet
+
+
+@pytest.mark.parametrize(
+    ("profile", "extension"),
+    [
+        ({"storageProfile": {"osDisk": {"osType": "Windows"}}}, "ApplicationHealthWindows"),
+        ({"osProfile": {"linuxConfiguration": {}}}, "ApplicationHealthLinux"),
+    ],
+)
+def test_the_health_extension_matches_the_os_however_the_scale_set_states_it(
+    profile: dict[str, Any], extension: str
+) -> None:
+    """A scale set that states Windows only by its OS disk's osType gets the Windows extension
+    (it got the Linux one while MC107 looked at windowsConfiguration alone)."""
+    s = StackBuilder()
+    scale_set(s, upgradePolicy={"mode": "Rolling"}, virtualMachineProfile=profile)
+    (finding,), _ = run(s)
+    assert extension in finding.fixes[0].snippet
+    (added,) = [op for op in finding.fixes[0].patch if op.path.endswith("/extensionProfile")]
+    assert added.value["extensions"][0]["type"] == extension

@@ -11,6 +11,7 @@ from checker.azure import types as t
 from checker.inventory import Inventory, Resource
 from checker.model import Finding, Fix, PatchOp, RuleOptions, Severity, Skipped
 from checker.rules.base import Rule, RuleDoc
+from checker.rules.support import maintenance as m
 from checker.rules.support import snippets as s
 from checker.rules.support.extensions import extension_index
 from checker.values import UNKNOWN, is_known
@@ -83,10 +84,6 @@ def _health_signal(vmss: Resource, extensions: list[Resource], flexible: bool) -
     return UNKNOWN if any(v is UNKNOWN for v in verdicts) else False
 
 
-def _windows(vmss: Resource) -> bool:
-    return vmss.get("virtualMachineProfile.osProfile.windowsConfiguration") is not None
-
-
 _ROLLING = {
     "maxBatchInstancePercent": 20,
     "maxUnhealthyInstancePercent": 20,
@@ -152,7 +149,7 @@ def _changes(vmss: Resource, extension: dict[str, Any]) -> dict[str, Any]:
 
 
 def _fix(vmss: Resource, inv: Inventory) -> Fix:
-    extension = _extension(_windows(vmss))
+    extension = _extension(m.is_windows(vmss))
     kind = extension["type"]
     changes = _changes(vmss, extension)
     policy = vmss.inputs.get("upgradePolicy")
@@ -204,7 +201,7 @@ def _judge(vmss: Resource, inv: Inventory, extensions: list[Resource]) -> Findin
     mode_value = vmss.get("orchestrationMode")
     if mode_value is UNKNOWN:
         return RULE.skipped(vmss, "orchestrationMode is not known")
-    flexible = isinstance(mode_value, str) and mode_value.lower() == "flexible"
+    flexible = m.is_flexible(vmss)
     signal = _health_signal(vmss, extensions, flexible)
     if signal is True:
         return None

@@ -63,15 +63,6 @@ def _prefix(res: Resource) -> str:
     return "virtualMachineProfile.osProfile" if res.kind == t.SCALE_SET else "osProfile"
 
 
-def _windows(res: Resource) -> Any:
-    """True for a Windows VM / scale set, False for Linux or not known to be Windows."""
-    base = "virtualMachineProfile." if res.kind == t.SCALE_SET else ""
-    if res.get(f"{base}osProfile.windowsConfiguration") is not None:
-        return True
-    os_type = res.get(f"{base}storageProfile.osDisk.osType")
-    return isinstance(os_type, str) and os_type.lower() == "windows"
-
-
 def _os_patches(res: Resource) -> Any:
     """Why the OS patches on its own schedule (a text), None when it does not, or UNKNOWN."""
     config = res.get(f"{_prefix(res)}.windowsConfiguration")
@@ -173,7 +164,7 @@ def _judge(res: Resource, inv: Inventory, how: str) -> Finding | Skipped | None:
 
 def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
     for vm in inv.of_kind(t.VM):
-        if _windows(vm) is not True:
+        if not m.is_windows(vm):
             continue
         how = _multi_instance(inv, vm)
         if how is UNKNOWN:
@@ -183,8 +174,7 @@ def check(inv: Inventory, options: RuleOptions) -> Iterator[Finding | Skipped]:
             if verdict is not None:
                 yield verdict
     for vmss in inv.of_kind(t.SCALE_SET):
-        mode = vmss.get("orchestrationMode")
-        if not (isinstance(mode, str) and mode.lower() == "flexible") or _windows(vmss) is not True:
+        if not (m.is_flexible(vmss) and m.is_windows(vmss)):
             continue
         verdict = _judge(vmss, inv, "a Flexible scale set")
         if verdict is not None:

@@ -286,16 +286,30 @@ def _group_key(value: str) -> str:
     return value.rstrip("/").rsplit("/", 1)[-1].lower()  # a name, or a resource group id
 
 
-def os_type(vm: Resource) -> Any:
-    """``Windows`` / ``Linux`` from the OS disk or the OS profile; UNKNOWN when not stated."""
-    declared = vm.get("storageProfile.osDisk.osType")
+def os_type(res: Resource) -> Any:
+    """``Windows`` / ``Linux`` of a VM or a scale set's instances, from the OS disk or the OS
+    profile; UNKNOWN when not stated."""
+    base = "virtualMachineProfile." if res.kind == t.SCALE_SET else ""
+    declared = res.get(f"{base}storageProfile.osDisk.osType")
     if isinstance(declared, str):
         return declared
-    if vm.get("osProfile.windowsConfiguration") is not None:
+    if res.get(f"{base}osProfile.windowsConfiguration") is not None:
         return "Windows"
-    if vm.get("osProfile.linuxConfiguration") is not None:
+    if res.get(f"{base}osProfile.linuxConfiguration") is not None:
         return "Linux"
     return UNKNOWN
+
+
+def is_windows(res: Resource) -> bool:
+    """True for a VM or scale set known to run Windows (:func:`os_type`)."""
+    os = os_type(res)
+    return isinstance(os, str) and os.lower() == "windows"
+
+
+def is_flexible(vmss: Resource) -> bool:
+    """True for a scale set in Flexible orchestration mode (False when Uniform or not known)."""
+    mode = vmss.get("orchestrationMode")
+    return isinstance(mode, str) and mode.lower() == "flexible"
 
 
 def _tag_matches(tags: Any, name: str, allowed: Any) -> Tri:
