@@ -151,7 +151,7 @@ def _stack_groups(groups: list[list[str]], origin: str) -> tuple[tuple[str, ...]
     return tuple(tuple(group) for group in groups)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
     """A TOML file, in UTF-8 (a byte-order mark allowed) or UTF-16 with one, as Windows
     editors write them; TOML floats ``nan``/``inf`` are read as written and the schema
     rejects them where a number is expected."""
@@ -169,7 +169,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: nested too deeply to read; fix the file.") from None
 
 
-def _tool_table(data: Mapping[str, Any], path: Path) -> Mapping[str, Any] | None:
+def tool_table(data: Mapping[str, Any], path: Path) -> Mapping[str, Any] | None:
     """``[tool.maintcheck]`` of a pyproject.toml (None when absent); InputError when ``tool``
     or ``tool.maintcheck`` is not a table."""
     tool = data.get("tool", {})
@@ -192,9 +192,9 @@ def _shown(value: Any) -> str:
 
 def load_file(path: Path) -> Settings:
     """Settings from an explicit file: ``maintcheck.toml`` (top level) or ``pyproject.toml``."""
-    data = _read_toml(path)
+    data = read_toml(path)
     if path.name == "pyproject.toml":
-        table = _tool_table(data, path) or {}
+        table = tool_table(data, path) or {}
         return _from_table(table, f"{path} [tool.maintcheck]", path)
     return _from_table(data, str(path), path)
 
@@ -207,7 +207,7 @@ def discover(directories: list[Path]) -> Settings:
         if candidate.is_file():
             return load_file(candidate)
         pyproject = directory / "pyproject.toml"
-        if pyproject.is_file() and _tool_table(_read_toml(pyproject), pyproject) is not None:
+        if pyproject.is_file() and tool_table(read_toml(pyproject), pyproject) is not None:
             return load_file(pyproject)
     return Settings()
 

@@ -125,6 +125,30 @@ def test_init_adds_the_hook_and_workflow_beside_an_existing_config(
     assert (tmp_path / ".github/workflows/maintcheck.yml").is_file()
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_init_reads_a_pyproject_as_scan_reads_it(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encoding: str
+) -> None:
+    """A pyproject.toml a Windows editor saved (byte-order mark, or UTF-16) is read by the
+    config's own reader: init found it invalid TOML where scan read it."""
+    monkeypatch.chdir(tmp_path)
+    config = '[project]\nname = "infra"\n\n[tool.maintcheck]\nfail-on = "error"\n'
+    (tmp_path / "pyproject.toml").write_text(config, encoding)
+    run = _init(runner)
+    assert run.exit_code == 0, run.output
+    assert "pyproject.toml already has [tool.maintcheck]; kept as it is." in run.output
+
+
+def test_init_refuses_a_pyproject_it_cannot_read(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.maintcheck\n")
+    run = _init(runner)
+    assert run.exit_code == 2 and "pyproject.toml: not valid TOML" in run.output
+    assert "Traceback" not in run.output
+
+
 def test_init_names_detected_stack_groups(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from checker.discovery import HOOK_FILES
-from checker.errors import EXIT_ERROR
+from checker.errors import EXIT_ERROR, InputError
 
 # tomllib and yaml are imported when the command runs: start-up stays lean.
 
@@ -128,7 +128,6 @@ def _fail(message: str) -> None:
 def _groups_comment(top: Path) -> str:
     """The stack groups ``maintcheck scan`` would use here, as a comment to start from."""
     from checker.discovery import all_projects
-    from checker.errors import InputError
     from checker.sources.pulumi_project import read_project, stack_files
     from checker.stack_groups import groups
 
@@ -163,13 +162,14 @@ def ci_requirement() -> tuple[str, str]:
     return line, ""
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    import tomllib
+def _has_config(pyproject: Path) -> bool:
+    """Whether pyproject.toml has ``[tool.maintcheck]``, read as ``scan`` reads it."""
+    from checker.config import read_toml, tool_table
 
     try:
-        return tomllib.loads(path.read_text("utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        _fail(f"{path}: cannot read it as TOML ({exc}); fix it first.")
+        return tool_table(read_toml(pyproject), pyproject) is not None
+    except InputError as exc:
+        _fail(f"{exc} Fix it first.")
         raise  # unreachable: _fail exits
 
 
@@ -177,7 +177,7 @@ def _config(top: Path, force: bool, conflicts: list[str], notes: list[str]) -> P
     body = CONFIG.format(groups=_groups_comment(top))
     pyproject = top / "pyproject.toml"
     if pyproject.is_file():
-        if "maintcheck" in _read_toml(pyproject).get("tool", {}):
+        if _has_config(pyproject):
             # The user's own config: kept, even with --force, so never a reason to refuse.
             notes.append("pyproject.toml already has [tool.maintcheck]; kept as it is.")
             return None
