@@ -1,7 +1,8 @@
 """The one pipeline every front door calls: documents + settings -> :class:`ScanResult`.
 
     documents -> Inventory -> each selected rule (isolated) -> fixes in the program's language
-    and provider (checker.fix_language) -> suppressions -> baseline
+    and provider (checker.fix_language) -> suppressions; then, over every scan reported
+    together, the baseline (:func:`with_baseline`)
 
 The CLI (``scan``, ``hook``), the policy pack and the commands built on a scan all call
 :func:`scan`; they only adapt their inputs into documents and render the result. A rule that
@@ -92,14 +93,13 @@ def scan(
     settings: Settings,
     *,
     reader: LineReader | None = None,
-    baseline: Baseline | None = None,
     today: datetime.date | None = None,
     rules: Sequence[Rule] | None = None,
 ) -> ScanResult:
     """Scan ``documents`` with the rules ``settings`` select from ``rules`` (default: the whole
-    catalog, ``checker.rules.ALL_RULES``), then apply
-    suppressions (inline comments only when a ``reader`` of source files is given) and the
-    ``baseline``."""
+    catalog, ``checker.rules.ALL_RULES``), then apply suppressions (inline comments only when a
+    ``reader`` of source files is given). A baseline is applied to the result by
+    :func:`with_baseline`, once over every scan reported together."""
     with collector_paused():
         docs = tuple(documents)
         inventory = Inventory.build(docs, workload_tag=settings.options.workload_tag)
@@ -108,14 +108,13 @@ def scan(
             _outcome(rule, inventory, settings, day, reader)
             for rule in selected_rules(settings, ALL_RULES if rules is None else rules)
         )
-        return _result(docs, inventory, outcomes, baseline)
+        return _result(docs, inventory, outcomes)
 
 
 def _result(
     docs: tuple[Document, ...],
     inventory: Inventory,
     outcomes: tuple[RuleOutcome, ...],
-    baseline: Baseline | None,
 ) -> ScanResult:
     findings = sorted((f for o in outcomes for f in o.findings), key=Finding.sort_key)
     skipped = sorted(
@@ -127,7 +126,7 @@ def _result(
     warnings.extend(o.error_message for o in outcomes if o.error is not None)
     warnings.extend(s.message for s in skipped)
     warnings.extend(note for o in outcomes for note in o.notes)
-    result = ScanResult(
+    return ScanResult(
         findings=tuple(findings),
         warnings=tuple(dict.fromkeys(warnings)),
         resource_count=len(inventory.resources),
@@ -136,7 +135,6 @@ def _result(
         outcomes=outcomes,
         inventory=inventory,
     )
-    return result if baseline is None else with_baseline(result, baseline)
 
 
 def with_baseline(result: ScanResult, baseline: Baseline) -> ScanResult:
