@@ -101,15 +101,6 @@ def kwarg(camel: str, value: Any) -> str:
     return f"{snake(camel)}={literal(value) if camel in FREE_FORM else py_value(value)}"
 
 
-def known_kwargs(inputs: Any, skip: frozenset[str] = frozenset()) -> list[str]:
-    """``key=value`` arguments for every input whose value is fully known (no UNKNOWN or SECRET
-    inside), in input order, leaving out ``skip`` and the group/location (see the *_arg helpers)."""
-    if not isinstance(inputs, dict):
-        return []
-    left_out = skip | {"resourceGroupName", "location"}
-    return [kwarg(k, v) for k, v in inputs.items() if k not in left_out and fully_known(v)]
-
-
 # Inputs a snippet never spells out: scripts may hold credentials, and the user has them.
 OPAQUE = frozenset({"customData", "userData"})
 
