@@ -9,12 +9,14 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from checker.errors import InputError
 from checker.model import RuleOptions, Severity
 from checker.schemas import validate
 from checker.textio import read_text
+
+PLAN_WAIT_MINUTES: Final = 30  # maintcheck plan: minutes between steps, unless configured
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class Settings:
     origin: str | None = None
     # `maintcheck plan`: workload names tier by tier (first tier first), and the wait between steps.
     tiers: tuple[tuple[str, ...], ...] = ()
-    plan_wait_minutes: int = 30
+    plan_wait_minutes: int = PLAN_WAIT_MINUTES
     stack_groups: tuple[tuple[str, ...], ...] = ()  # stacks judged together (stack_groups.py)
     docs_url: str | None = None  # base of the rule pages reports link to
     exclude: tuple[str, ...] = ()  # directories never searched for projects
@@ -130,7 +132,7 @@ def _from_table(table: Mapping[str, Any], origin: str, path: Path) -> Settings:
         tiers=tuple(
             (tier,) if isinstance(tier, str) else tuple(tier) for tier in table.get("tiers", ())
         ),
-        plan_wait_minutes=table.get("plan-wait-minutes", 30),
+        plan_wait_minutes=table.get("plan-wait-minutes", PLAN_WAIT_MINUTES),
         stack_groups=_stack_groups(table.get("stack-groups", ()), origin),
         docs_url=table.get("docs-url"),
         exclude=tuple(table.get("exclude", ())),

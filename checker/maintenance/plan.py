@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from checker.azure.regions import RegionPairs, region_pairs
+from checker.config import PLAN_WAIT_MINUTES
 from checker.escaping import inline
 from checker.inventory import Inventory, Resource, Workload
 from checker.inventory.index import parse_arm_id
@@ -40,7 +41,6 @@ from checker.model import Finding
 
 # The subscription of the ids maintcheck's program mocks make up: never a real one.
 PLACEHOLDER_SUBSCRIPTION: Final = "00000000-0000-0000-0000-000000000000"
-DEFAULT_WAIT_MINUTES: Final = 30
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def build_plan(
     findings: Iterable[Finding] = (),
     *,
     configured_tiers: Sequence[Sequence[str]] = (),
-    wait_minutes: int = DEFAULT_WAIT_MINUTES,
+    wait_minutes: int = PLAN_WAIT_MINUTES,
     include_sets: bool = False,
     max_unavailable: float = 0.5,
     pairs: RegionPairs | None = None,
