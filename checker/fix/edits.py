@@ -203,7 +203,7 @@ def nested_value(rest: Sequence[Segment], value: Any) -> Any:
     return value
 
 
-def _quote_of(source: SourceFile, node: cst.CSTNode) -> str:
+def _quote_of(node: cst.CSTNode) -> str:
     if isinstance(node, cst.SimpleString):
         return node.quote[-1]
     return '"'
@@ -341,7 +341,7 @@ class Walk:
         return [] if current == value else [self._set(expr, value)]
 
     def _set(self, expr: cst.BaseExpression, value: Any, note: str = "") -> CodeEdit:
-        code = value_code(value, _quote_of(self.source, expr))
+        code = value_code(value, _quote_of(expr))
         return CodeEdit(self.source.rel, expr, "set", "", code, self.source.line(expr), note)
 
     def _add(self, container: cst.CSTNode, name: str, rest: Sequence[Segment], value: Any) -> CodeEdit:
@@ -410,12 +410,12 @@ def _params(func: cst.FunctionDef) -> set[str]:
 
 def _walk_body(node: cst.CSTNode) -> Iterable[cst.CSTNode]:
     """Every node of a body, not entering nested functions, classes or lambdas."""
-    stack = list(node.children)
-    while stack:
-        current = stack.pop(0)
+    stack = list(reversed(node.children))
+    while stack:  # depth first, in source order
+        current = stack.pop()
         yield current
         if not isinstance(current, cst.FunctionDef | cst.ClassDef | cst.Lambda):
-            stack[:0] = list(current.children)
+            stack.extend(reversed(current.children))
 
 
 def _assignments(body: cst.CSTNode, name: str) -> tuple[list[cst.BaseExpression], bool]:
