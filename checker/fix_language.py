@@ -28,6 +28,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
+from checker import jsonpointer
 from checker.azure import classic
 from checker.inventory import Resource
 from checker.model import Finding, Fix, PatchOp
@@ -109,21 +110,13 @@ class _Set:
     value: Any
 
 
-def _segments(pointer: str) -> list[str]:
-    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
-
-
-def _is_index(segment: str) -> bool:
-    return segment.isdigit() or segment == "-"
-
-
-def _tree(patch: Iterable[PatchOp], skip: Iterable[str]) -> tuple[dict[str, Any], list[list[str]]]:
+def _tree(patch: Iterable[PatchOp], skip: Iterable[str]) -> tuple[dict[str, Any], list[tuple[str, ...]]]:
     """(the set values as nested dicts keyed by path segment, the removed paths)."""
     left_out = set(skip)
     root: dict[str, Any] = {}
-    removed: list[list[str]] = []
+    removed: list[tuple[str, ...]] = []
     for op in patch:
-        segments = _segments(op.path)
+        segments = jsonpointer.segments(op.path)
         if not segments or op.path in left_out:
             continue
         if op.op == "remove":
@@ -140,7 +133,7 @@ def _tree(patch: Iterable[PatchOp], skip: Iterable[str]) -> tuple[dict[str, Any]
 
 
 def _is_list(node: dict[str, Any]) -> bool:
-    return bool(node) and all(_is_index(k) for k in node)
+    return bool(node) and all(jsonpointer.is_index(k) for k in node)
 
 
 def _element(index: str) -> str:
@@ -477,6 +470,6 @@ def _own_call(res: Resource, patch: tuple[PatchOp, ...], missing: list[str]) -> 
     for op in patch:
         if op.path in missing:
             continue
-        path = _python_path(_segments(op.path))
+        path = _python_path(jsonpointer.segments(op.path))
         edits.append((path, _py_value(op.value)))
     return source_call.edit(res.call_source, edits) if edits else None

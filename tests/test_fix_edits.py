@@ -211,3 +211,13 @@ def test_written_values_keep_the_keys_of_free_form_properties() -> None:
     assert _python_path(["tags", "CostCenter"]) == ("tags", "CostCenter")
     assert _python_path(["ipConfigurations", "0", "privateIPAddress"]) == (
         "ip_configurations", 0, "private_ip_address")
+
+
+def test_json_pointers_decode_escaped_keys_everywhere_they_are_read() -> None:
+    from checker import jsonpointer
+
+    assert jsonpointer.segments("/tags/a~1b/~0x") == ("tags", "a/b", "~x")
+    assert jsonpointer.join(("tags", "a/b", "~x")) == "/tags/a~1b/~0x"
+    assert jsonpointer.get({"a/b": [1, {"c": 2}]}, "/a~1b/1/c") == 2
+    assert jsonpointer.get({"a": [1]}, "/a/3") is None
+    assert pointer("/tags/a~1b/0") == ("tags", "a/b", 0)

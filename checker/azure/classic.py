@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from checker import jsonpointer
 from checker.azure import types as t
 from checker.values import SECRET_SIG, SIG_KEY
 
@@ -439,10 +440,6 @@ def _object_back(table: Mapping[str, tuple[str, Convert]], value: Any) -> Any:
     return out
 
 
-def _is_index(segment: str) -> bool:
-    return segment.isdigit() or segment == "-"
-
-
 Found = tuple[tuple[str, ...], Convert]
 
 
@@ -464,7 +461,7 @@ def _find(
         rest = segments[len(native):]
         if not rest:
             return (key,), _back(convert)
-        if isinstance(convert, MapList) and _is_index(rest[0]):
+        if isinstance(convert, MapList) and jsonpointer.is_index(rest[0]):
             if len(rest) == 1:
                 return (key, rest[0]), _back(convert.item)
             if isinstance(convert.item, Rename):
@@ -484,14 +481,6 @@ def _find(
 def _mapping(type_token: str) -> ClassicType | None:
     key = _key(type_token)
     return MAPPINGS.get(key) if key else None
-
-
-def _segments(pointer: str) -> tuple[str, ...]:
-    return tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:])
-
-
-def _pointer(segments: tuple[str, ...]) -> str:
-    return "".join("/" + s.replace("~", "~0").replace("/", "~1") for s in segments)
 
 
 def _fill(target: dict[str, Any], key: str, value: Any) -> None:
@@ -522,16 +511,16 @@ def classic_patch(
     def place(op: str, segments: tuple[str, ...], value: Any) -> tuple[list[tuple[str, str, Any]], list[str]]:
         found = _find(mapping.inputs, mapping.back, segments)
         if found is not None:
-            return [(op, _pointer(found[0]), None if op == "remove" else found[1](value))], []
+            return [(op, jsonpointer.join(found[0]), None if op == "remove" else found[1](value))], []
         if op != "remove" and isinstance(value, Mapping) and SIG_KEY not in value and value:
             # {"id": x} under /availabilitySet -> /availabilitySet/id, when a part has an input
             placed = [place("add", (*segments, str(k)), v) for k, v in value.items()]
             if any(len(ops) > len(missing) for ops, missing in placed):
                 return [o for ops, _ in placed for o in ops], [m for _, missing in placed for m in missing]
-        return [(op, _pointer(segments), value)], [_pointer(segments)]
+        return [(op, jsonpointer.join(segments), value)], [jsonpointer.join(segments)]
 
     for op, path, value in ops:
-        placed, missing = place(op, _segments(path), value)
+        placed, missing = place(op, jsonpointer.segments(path), value)
         out.extend(placed)
         unmapped.extend(missing)
     return out, unmapped

@@ -23,6 +23,7 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
 
+from checker import jsonpointer
 from checker.cstlayout import (
     append_item,
     callee_name,
@@ -38,8 +39,7 @@ Segment = str | int
 
 def pointer(path: str) -> tuple[Segment, ...]:
     """``/ipConfigurations/0/privateIPAddress`` -> ``("ipConfigurations", 0, "privateIPAddress")``."""
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in path.split("/")[1:]]
-    return tuple(int(p) if p.isdigit() else p for p in parts)
+    return tuple(int(p) if p.isdigit() else p for p in jsonpointer.segments(path))
 
 
 def dotted(path: str) -> str:

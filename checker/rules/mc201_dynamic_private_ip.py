@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from checker import jsonpointer
 from checker.inventory import Inventory, Resource
 from checker.model import Finding, Fix, PatchOp, RuleOptions, Severity, Skipped
 from checker.rules.base import Rule, RuleDoc
@@ -109,7 +110,7 @@ def _config_code(cfg: net.IpConfig, inv: Inventory, value: str, indent: str) -> 
     """The ip configuration with a static address, keeping its other arguments (public IP,
     load balancer pools, ...) and naming the ones not known offline. In a program (its source
     known) ids are stand-ins: a reference is written as the program's variable, or kept."""
-    given = net.at_pointer(cfg.owner.inputs, cfg.pointer)
+    given = jsonpointer.get(cfg.owner.inputs, cfg.pointer)
     others = [(k, v) for k, v in given.items() if k not in _WRITTEN] if isinstance(given, Mapping) else []
     program = cfg.owner.call_source is not None
     written, unknown = [], []

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from checker import jsonpointer
 from checker.inventory import Inventory, Resource, name_or_logical
 from checker.model import Finding, Fix, PatchOp, RuleOptions, Severity, Skipped
 from checker.rules.base import Rule, RuleDoc
@@ -98,7 +99,7 @@ def _verdict(props: Mapping[str, Any]) -> Any:
 
 def _patch(owner_inputs: Mapping[str, Any], pointer: str) -> tuple[PatchOp, ...]:
     """Standard SKU + Static, at ``pointer`` in the owner's inputs (a public IP itself: "")."""
-    target = net.at_pointer(owner_inputs, pointer)
+    target = jsonpointer.get(owner_inputs, pointer)
     sku_given = isinstance(target, Mapping) and isinstance(target.get("sku"), Mapping)
     ops = [
         PatchOp("add", f"{pointer}/sku/name", "Standard")

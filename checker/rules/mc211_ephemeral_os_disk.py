@@ -6,6 +6,7 @@ import copy
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from checker import jsonpointer
 from checker.azure import types as t
 from checker.inventory import Inventory, Resource
 from checker.model import Finding, Fix, PatchOp, RuleOptions, Severity, Skipped
@@ -66,7 +67,7 @@ def _prefix(res: Resource) -> str:
 
 
 def _pointer(path: str) -> str:
-    return "/" + path.replace(".", "/")
+    return jsonpointer.join(path.split("."))
 
 
 def _without_ephemeral(res: Resource) -> tuple[str, Any]:

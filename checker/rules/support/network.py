@@ -386,16 +386,3 @@ def config_subnet_id(cfg: IpConfig) -> str:
     ref = cfg.props.get("subnet")
     arm_id = ref.get("id") if isinstance(ref, Mapping) else None
     return repr(arm_id) if isinstance(arm_id, str) and arm_id else "subnet.id"
-
-
-def at_pointer(doc: Any, pointer: str) -> Any:
-    """The value at a JSON pointer (``/a/0/b``) in ``doc``; None when it is not there."""
-    cur = doc
-    for token in (p for p in pointer.split("/")[1:] if p != ""):
-        if isinstance(cur, Mapping):
-            cur = cur.get(token)
-        elif isinstance(cur, list) and token.isdigit() and int(token) < len(cur):
-            cur = cur[int(token)]
-        else:
-            return None
-    return cur
