@@ -3,7 +3,7 @@ arguments, a list or a dict in the style the items already have (one a line, tra
 comments kept), and give a constructor call resource options that replace it.
 
 Shared by ``maintcheck fix`` (checker.fix.edits), which edits the user's files, and the rule
-snippets (checker.rules.support.source_call), which edit the text of the user's call, so both
+snippets (checker.source_calls), which edit the text of the user's call, so both
 look alike. Only those paths import it (libcst is not loaded at start-up).
 """
 
@@ -82,9 +82,10 @@ def remove_item(items: Sequence[Any], index: int) -> list[Any]:
     return rest
 
 
-def kwarg(name: str, code: str) -> cst.Arg:
+def kwarg(name: str, code: str | cst.BaseExpression) -> cst.Arg:
+    """``name=code``, from source text or an expression node."""
     return cst.Arg(
-        value=cst.parse_expression(code),
+        value=cst.parse_expression(code) if isinstance(code, str) else code,
         keyword=cst.Name(name),
         equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
     )

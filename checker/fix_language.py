@@ -33,6 +33,7 @@ from checker.azure import classic
 from checker.inventory import Resource
 from checker.model import Finding, Fix, PatchOp
 from checker.rules.support.snippets import FREE_FORM, identifier, py_value, snake
+from checker.source_calls import camel
 from checker.values import is_known
 
 NODEJS: Final = "nodejs"
@@ -188,12 +189,12 @@ def _ts_value(value: Any, indent: str = "") -> str:
 
 
 def _ts_key(key: str) -> str:
+    """A key as TypeScript and YAML write it: bare when it is an identifier, else quoted."""
     return key if _KEY.match(key) else json.dumps(key)
 
 
 def _camel_ident(name: str) -> str:
-    head, *rest = identifier(name).split("_")
-    return head + "".join(p[:1].upper() + p[1:] for p in rest)
+    return camel(identifier(name))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -310,10 +311,6 @@ def _commented_python(snippet: str, advice: str, mark: str) -> str:
 # -- Pulumi YAML -------------------------------------------------------------------------------
 
 
-def _yaml_key(key: str) -> str:
-    return key if _KEY.match(key) else json.dumps(key)
-
-
 def _yaml_plain(value: Any) -> Any:
     """JSON-like data for YAML; a new resource's reference as ``${name.id}``."""
     if isinstance(value, str):
@@ -338,8 +335,8 @@ def _yaml_set(key: str, value: Any, indent: str) -> list[str]:
         import yaml
 
         block = yaml.safe_dump(_yaml_plain(value), default_flow_style=False, sort_keys=False, width=1 << 16)
-        return [f"{indent}{_yaml_key(key)}:", *(f"{indent}  {line}" for line in block.splitlines())]
-    return [f"{indent}{_yaml_key(key)}: {_yaml_value(value)}"]
+        return [f"{indent}{_ts_key(key)}:", *(f"{indent}  {line}" for line in block.splitlines())]
+    return [f"{indent}{_ts_key(key)}: {_yaml_value(value)}"]
 
 
 def _yaml_tree(node: dict[str, Any], indent: str) -> list[str]:
@@ -348,7 +345,7 @@ def _yaml_tree(node: dict[str, Any], indent: str) -> list[str]:
         if isinstance(child, _Set):
             lines += _yaml_set(key, child.value, indent)
         elif _is_list(child):
-            lines.append(f"{indent}{_yaml_key(key)}:")
+            lines.append(f"{indent}{_ts_key(key)}:")
             for index, item in child.items():
                 lines.append(f"{indent}  # {_element(index)}")
                 if isinstance(item, _Set):
@@ -361,7 +358,7 @@ def _yaml_tree(node: dict[str, Any], indent: str) -> list[str]:
                         inner.insert(0, f"{indent}  -")
                     lines += inner
         else:
-            lines += [f"{indent}{_yaml_key(key)}:", *_yaml_tree(child, indent + "  ")]
+            lines += [f"{indent}{_ts_key(key)}:", *_yaml_tree(child, indent + "  ")]
     return lines
 
 
@@ -464,7 +461,7 @@ def _own_call(res: Resource, patch: tuple[PatchOp, ...], missing: list[str]) -> 
     .source_call, as for azure-native snippets); None without source or when an edit does not fit."""
     if res.call_source is None:
         return None
-    from checker.rules.support import source_call
+    from checker import source_calls as source_call
 
     edits: list[tuple[source_call.Path, str]] = []
     for op in patch:

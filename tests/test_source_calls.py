@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
+from checker import source_calls as sc
 from checker.config import Settings
 from checker.engine import run_rules
 from checker.inventory import Inventory
 from checker.model import Finding
-from checker.rules.support import source_call as sc
 from checker.sources import load_path
 from checker.sources.base import LoadOptions
 from tests.test_snippets import RUNNER

@@ -425,7 +425,7 @@ def _install_hint(run: Run) -> str:
 def with_calls(root: Path, resources: tuple[RawResource, ...]) -> tuple[RawResource, ...]:
     """Each resource with the text of the constructor call at its recorded line of a Python
     file (read once per file), so fix snippets can be the user's own call."""
-    from checker.rules.support.source_call import call_at, calls_in
+    from checker.source_calls import call_at, calls_in
 
     calls: dict[str, Any] = {}
     out = []

@@ -195,7 +195,7 @@ def _own_call(
     keyword) and take the place of ``code`` for the same argument when they fit."""
     if res.call_source is None or is_classic(res.type):
         return None  # a classic call has other argument names: the form below says what to set
-    from checker.rules.support import source_call
+    from checker import source_calls as source_call
 
     top = [((snake(k),), literal(v) if k in FREE_FORM else py_value(v)) for k, v in changes.items()]
     if nested:

@@ -35,6 +35,8 @@ def calls_in(source: str) -> tuple[Call, ...]:
     import libcst as cst
     from libcst.metadata import MetadataWrapper, PositionProvider
 
+    from checker.cstlayout import callee_name
+
     try:
         wrapper = MetadataWrapper(cst.parse_module(source))
     except (cst.ParserSyntaxError, RecursionError, ValueError):
@@ -45,9 +47,8 @@ def calls_in(source: str) -> tuple[Call, ...]:
 
     class Visitor(cst.CSTVisitor):
         def visit_Call(self, node: cst.Call) -> None:
-            func = node.func
-            name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
-            if isinstance(name, str):
+            name = callee_name(node)
+            if name:
                 where = positions[node]
                 found.append(Call(where.start.line, where.end.line, name, module.code_for_node(node)))
 
@@ -65,8 +66,10 @@ def call_at(calls: Sequence[Call], line: int, class_name: str) -> str | None:
     return min(spanning, key=lambda c: (c.start != line, c.end - c.start)).code
 
 
-def _camel(snake: str) -> str:
-    head, *rest = snake.split("_")
+def camel(snake_name: str) -> str:
+    """An SDK keyword in camelCase, as dict-style arguments spell it: ``private_ip_address``
+    -> ``privateIpAddress``."""
+    head, *rest = snake_name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
@@ -82,11 +85,9 @@ def _string_key(node: Any) -> str | None:
 def _is_args(node: Any) -> bool:
     """An SDK arguments object (``...Args(...)``): only those take SDK keyword names; any other
     call inside the user's arguments may be their own helper."""
-    import libcst as cst
+    from checker.cstlayout import callee_name
 
-    func = node.func
-    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
-    return isinstance(name, str) and name.endswith(("Args", "ArgsDict"))
+    return callee_name(node).endswith(("Args", "ArgsDict"))
 
 
 def _set(node: Any, path: Path, value: Any, root: bool = False) -> Any:
@@ -95,7 +96,7 @@ def _set(node: Any, path: Path, value: Any, root: bool = False) -> Any:
     call, list or dict."""
     import libcst as cst
 
-    from checker.cstlayout import append_item
+    from checker.cstlayout import append_item, kwarg
 
     key, rest = path[0], path[1:]
     if isinstance(node, cst.Call) and isinstance(key, str) and (root or _is_args(node)):
@@ -107,10 +108,8 @@ def _set(node: Any, path: Path, value: Any, root: bool = False) -> Any:
                     return None
                 args[i] = arg.with_changes(value=inner)
                 return node.with_changes(args=args)
-        return node.with_changes(args=append_item(args, cst.Arg(
-            value=_nested(rest, value), keyword=cst.Name(key),
-            equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
-        ), node.whitespace_before_args))
+        new = kwarg(key, _nested(rest, value))
+        return node.with_changes(args=append_item(args, new, node.whitespace_before_args))
     if isinstance(node, cst.List) and key == "-" and not rest:
         lead = node.lbracket.whitespace_after
         return node.with_changes(elements=append_item(list(node.elements), cst.Element(value), lead))
@@ -124,7 +123,7 @@ def _set(node: Any, path: Path, value: Any, root: bool = False) -> Any:
     if isinstance(node, cst.Dict) and isinstance(key, str):
         entries: list[Any] = list(node.elements)
         for i, element in enumerate(entries):
-            if isinstance(element, cst.DictElement) and _string_key(element.key) in (key, _camel(key)):
+            if isinstance(element, cst.DictElement) and _string_key(element.key) in (key, camel(key)):
                 inner = value if not rest else _set(element.value, rest, value)
                 if inner is None:
                     return None
