@@ -26,9 +26,9 @@ from typing import Any
 
 import yaml
 
+from checker.discovery import PROJECT_FILES
 from checker.errors import InputError
 
-PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
 # What Pulumi accepts as a project or stack name (tokens.ValidateProjectName/StackName): no
 # ``::``, ``/`` or spaces, which would make URNs ambiguous.
 _NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")

@@ -192,8 +192,7 @@ class Evaluation:
             all_deps.append(dep)
         qualified = type_token
         if parent_urn is not None:
-            parent = next(r for r in self.resources.values() if r.urn == parent_urn)
-            qualified = parent.urn.split("::")[2] + "$" + type_token
+            qualified = parent_urn.split("::")[2] + "$" + type_token  # the parent's own type chain
         urn = f"urn:pulumi:{self.run.stack}::{self.run.project.name}::{qualified}::{name}"
         plain = _plain(inputs)
         get = spec.get("get")
