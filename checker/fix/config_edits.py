@@ -27,8 +27,9 @@ import libcst as cst
 import yaml
 
 from checker.cstlayout import callee_name
+from checker.errors import InputError
 from checker.fix.edits import CodeEdit, Unresolved, Walk, literal_value, value_code
-from checker.sources.pulumi_project import Project, namespaced
+from checker.sources.pulumi_project import Project, is_secure, namespaced, stack_config_block
 
 # Config getters and the Python type each returns (None: any JSON value).
 _METHODS: dict[str, tuple[type, ...] | None] = {
@@ -121,8 +122,7 @@ def config_read(walk: Walk, expr: cst.BaseExpression, project: str) -> ConfigRea
             if default is not None:
                 raise Unresolved(f"config {key!r} has two defaults; edit it by hand")
             default = arg.value
-    full = key if ":" in key else f"{namespace}:{key}"
-    return ConfigRead(full, method, default, by_or, walk.source.line(expr))
+    return ConfigRead(namespaced(key, namespace), method, default, by_or, walk.source.line(expr))
 
 
 def _check_type(read: ConfigRead, value: Any) -> None:
@@ -201,15 +201,16 @@ _UNSET: Any = object()
 
 
 def _stack_value(ctx: StackContext, key: str) -> Any:
+    """The value the stack file sets for ``key``, read as a program run reads it."""
     if ctx.stack_file is None or not ctx.stack_file.is_file():
         return _UNSET
-    data = yaml.safe_load(ctx.stack_file.read_text("utf-8-sig")) or {}
-    block = data.get("config") if isinstance(data, Mapping) else None
-    if not isinstance(block, Mapping):
-        return _UNSET
+    try:
+        block, _uses_esc = stack_config_block(ctx.stack_file)
+    except InputError as exc:
+        raise Unresolved(str(exc)) from None
     for name, value in block.items():
         if namespaced(str(name), ctx.project.name) == key:
-            if isinstance(value, Mapping) and "secure" in value:
+            if is_secure(value):
                 raise Unresolved(
                     f"config {key!r} is encrypted in {_rel(ctx, ctx.stack_file)}; "
                     "set it with `pulumi config set --secret`"

@@ -370,7 +370,7 @@ class StackConfig:
         }
 
 
-def _stack_config(stack_file: Path) -> tuple[Mapping[str, Any], bool]:
+def stack_config_block(stack_file: Path) -> tuple[Mapping[str, Any], bool]:
     """The ``config:`` block of a stack file, and whether it imports ESC environments."""
     data = load_yaml(stack_file)
     if data is None:
@@ -383,7 +383,7 @@ def _stack_config(stack_file: Path) -> tuple[Mapping[str, Any], bool]:
     return block, bool(data.get("environment"))
 
 
-def _is_secure(value: Any) -> bool:
+def is_secure(value: Any) -> bool:
     return isinstance(value, Mapping) and set(value) == {"secure"}
 
 
@@ -398,7 +398,7 @@ def resolve_config(
     secret = {d.key for d in project.config if d.secret}
     warnings: list[str] = []
     if stack_file is not None:
-        block, uses_esc = _stack_config(stack_file)
+        block, uses_esc = stack_config_block(stack_file)
         for key, value in block.items():
             values[namespaced(key, project.name)] = value
         if uses_esc:
@@ -415,7 +415,7 @@ def resolve_config(
         return short if ":" not in short else key
 
     for key in sorted(values):
-        if _is_secure(values[key]):
+        if is_secure(values[key]):
             decl = decls.get(key)
             values[key] = _PLACEHOLDERS.get(decl.type or "string", "placeholder") if decl else "placeholder"
             secret.add(key)
