@@ -36,6 +36,10 @@ class Settings:
     ignore: tuple[str, ...] = ()
     severities: Mapping[str, Severity] = field(default_factory=dict)
     options: RuleOptions = field(default_factory=RuleOptions)
+    # Options of single rules, over ``options`` (the policy pack: each policy has its config).
+    # The inventory is built with ``options.workload_tag``, so the rules judged together
+    # share it.
+    rule_options: Mapping[str, RuleOptions] = field(default_factory=dict)
     suppressions: tuple[Suppression, ...] = ()
     fail_on: str | None = None
     origin: str | None = None

@@ -43,7 +43,7 @@ def judge(rule: Rule, inventory: Inventory, settings: Settings) -> tuple[list[Fi
     severity = settings.severities.get(rule.id)
     findings: list[Finding] = []
     skipped: list[Skipped] = []
-    for item in rule.check(inventory, settings.options):
+    for item in rule.check(inventory, settings.rule_options.get(rule.id, settings.options)):
         if isinstance(item, Skipped):
             skipped.append(item)
         elif severity is not None and item.severity != severity:

@@ -581,3 +581,24 @@ def test_classic_vms_with_numeric_zones_are_judged_as_the_cli_judges_them(
     got = pack_diagnostics(engine, stack)
     assert got == expected_diagnostics(stack, tmp_path)
     assert "single-instance-vm" not in {d[0] for d in got}
+
+
+def test_rules_with_different_options_of_one_workload_tag_are_judged_each_with_its_own() -> None:
+    """Policies sharing a workload tag are judged in one scan (one inventory), yet each reads
+    its own config: MC103 with max-unavailable 1 accepts the set, MC104 keeps its default."""
+    from checker.model import RuleOptions
+    from tests.builders import StackBuilder
+
+    s = StackBuilder("dev", config={"azure-native:location": "eastus"})
+    group = s.add("azure-native:compute:AvailabilitySet", "web-as",
+                  {"resourceGroupName": "rg", "platformUpdateDomainCount": 2,
+                   "platformFaultDomainCount": 1, "sku": {"name": "Aligned"}})
+    for i in range(3):
+        s.add("azure-native:compute:VirtualMachine", f"web-{i}",
+              {"resourceGroupName": "rg", "availabilitySet": {"id": group.id}})
+    rules = [RULES_BY_ID["MC103"], RULES_BY_ID["MC104"]]
+    document = s.document()
+    default = analyze(document, rules)
+    assert default["MC103"] and default["MC104"]
+    lenient = analyze(document, rules, {"MC103": RuleOptions(max_unavailable=1.0)})
+    assert lenient["MC103"] == [] and lenient["MC104"] == default["MC104"]

@@ -106,16 +106,21 @@ def analyze(
     today: datetime.date | None = None,
 ) -> dict[str, list[Violation]]:
     """Every rule's violations, by rule ID. ``options`` maps rule IDs to their options (default
-    ``RuleOptions()``); rules with the same options are judged in one ``engine.scan``. The pack
-    has no config file, and no source files for inline comments: the `maintcheck-ignore` tag
-    is the suppression that applies, as in the CLI."""
-    groups: dict[RuleOptions, list[Rule]] = {}
+    ``RuleOptions()``). Rules are judged in one ``engine.scan`` per workload tag (the one option
+    the inventory is built with), each with its own options. The pack has no config file, and
+    no source files for inline comments: the `maintcheck-ignore` tag is the suppression that
+    applies, as in the CLI."""
+    chosen = {rule.id: (options or {}).get(rule.id, RuleOptions()) for rule in rules}
+    groups: dict[str, list[Rule]] = {}
     for rule in rules:
-        groups.setdefault((options or {}).get(rule.id, RuleOptions()), []).append(rule)
+        groups.setdefault(chosen[rule.id].workload_tag, []).append(rule)
     result: dict[str, list[Violation]] = {}
-    for opts, members in groups.items():
+    for members in groups.values():
+        settings = Settings(
+            options=chosen[members[0].id], rule_options={r.id: chosen[r.id] for r in members}
+        )
         try:
-            scanned = engine.scan([document], Settings(options=opts), today=today, rules=members)
+            scanned = engine.scan([document], settings, today=today, rules=members)
         except Exception as exc:  # reading the stack failed: every rule of the group says so
             result.update({rule.id: [internal_error(rule, exc, "reading the stack")] for rule in members})
             continue
