@@ -21,7 +21,6 @@ resource's own change and labelled as Python: they are never translated by guess
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import json
 import re
@@ -74,7 +73,7 @@ def _localized(fix: Fix, res: Resource, is_classic: bool) -> Fix:
                 f" (the classic azure provider has no argument for {', '.join(missing)}: kept as "
                 "the azure-native path; set it as your provider version allows)"
             )
-    replace_on = () if is_classic else replace_options(fix.snippet)
+    replace_on = () if is_classic else fix.replace_on  # classic providers replace by themselves
     if res.language == NODEJS:
         snippet, lang = _typescript(res, fix, patch, missing, replace_on, is_classic), _ts_or_js(res)
     elif res.language == YAML:
@@ -84,23 +83,6 @@ def _localized(fix: Fix, res: Resource, is_classic: bool) -> Fix:
     return dataclasses.replace(
         fix, title=title, patch=patch, snippet=snippet, native_paths=tuple(missing), snippet_language=lang
     )
-
-
-def replace_options(snippet: str) -> tuple[str, ...]:
-    """The property paths a Python snippet's ``replace_on_changes=[...]`` names (in code, not in
-    comments), in order; () when it names none."""
-    try:
-        tree = ast.parse(snippet)
-    except (SyntaxError, ValueError, RecursionError):
-        return ()
-    found: list[str] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.keyword) and node.arg == "replace_on_changes":
-            elements = node.value.elts if isinstance(node.value, ast.List | ast.Tuple) else []
-            found.extend(
-                e.value for e in elements if isinstance(e, ast.Constant) and isinstance(e.value, str)
-            )
-    return tuple(dict.fromkeys(found))
 
 
 # -- the changed arguments as a tree -----------------------------------------------------------

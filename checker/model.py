@@ -79,6 +79,10 @@ class Fix:
     snippet: str
     replacement: bool
     new_resources: bool = False
+    # engine property paths (``sku``, ``storageProfile.osDisk.diffDiskSettings``) that Azure
+    # cannot change in place and azure-native does not replace on: the code asks Pulumi to
+    # replace on them (``replace_on_changes``), in every language and in `maintcheck fix`
+    replace_on: tuple[str, ...] = ()
     # patch paths that keep their azure-native names because the resource's provider (classic
     # azure) has no input there: ``maintcheck fix`` leaves them to the user
     native_paths: tuple[str, ...] = ()

@@ -153,9 +153,10 @@ class Resolver:
             reason = "; ".join(left) or "the program already writes these values where they are set"
             return Left(finding, fix, "manual", reason)
         if fix.replacement and not any(provider_replaces(res, op.path) for op in fix.patch):
-            paths = [dotted(op.path) for op in fix.patch]
-            if paths:
-                edits.append(CodeEdit(source.rel, call, "opts", ",".join(paths), "", source.line(call)))
+            if fix.replace_on:  # what the rule's snippet asks Pulumi to replace on
+                edits.append(
+                    CodeEdit(source.rel, call, "opts", ",".join(fix.replace_on), "", source.line(call))
+                )
             if res.kind == t.AVAILABILITY_SET:
                 try:
                     edits.extend(self._members_replaced(res))

@@ -106,6 +106,7 @@ def _zones_fix(vm: Resource, location: object, zone: str, other: str, known: boo
         snippet=snippet,
         replacement=True,
         new_resources=True,
+        replace_on=("zones",),
     )
 
 
@@ -162,6 +163,7 @@ def _fixes(vm: Resource, location: object) -> tuple[Fix, ...]:
             snippet=scale_set,
             replacement=True,
             new_resources=True,
+            replace_on=("virtualMachineScaleSet",),
         ),
         Fix(
             title="Run two or more instances in an Aligned availability set (5 update, 2 fault "
@@ -170,6 +172,7 @@ def _fixes(vm: Resource, location: object) -> tuple[Fix, ...]:
             snippet=availability_set,
             replacement=True,
             new_resources=True,
+            replace_on=("availabilitySet",),
         ),
     ]
     return tuple(fixes)
@@ -195,6 +198,7 @@ def _move_fix(vm: Resource, location: object, others: list[Resource], index: int
         patch=(PatchOp("replace", "/zones", [target]),),
         snippet=_moved(vm, location, "zones", [target]),
         replacement=True,
+        replace_on=("zones",),
     )
 
 

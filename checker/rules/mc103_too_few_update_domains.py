@@ -55,6 +55,9 @@ class Remedy:
     reachable: bool = True
 
 
+_REPLACE_ON = ("platformUpdateDomainCount",)  # fixed when the set is created
+
+
 def down_at_once(vms: int, domains: int) -> int:
     """VMs in the fullest update domain: VMs are placed round robin."""
     return vms if domains < 2 else math.ceil(vms / domains)
@@ -137,7 +140,7 @@ def _fix(group: Resource, inv: Inventory, vms: int, fix: Remedy, limit: float) -
         group,
         inv.location(group),
         {"platformUpdateDomainCount": fix.domains},
-        replace_on=("platformUpdateDomainCount",),
+        replace_on=_REPLACE_ON,
     )
     snippet += "\n" + s.members_recreated(group, inv.members(group))
     return Fix(
@@ -146,6 +149,7 @@ def _fix(group: Resource, inv: Inventory, vms: int, fix: Remedy, limit: float) -
         snippet=snippet,
         replacement=True,
         new_resources=fix.vms > vms or not fix.reachable,
+        replace_on=_REPLACE_ON,
     )
 
 

@@ -46,13 +46,16 @@ DOC = RuleDoc(
 )
 
 
+_REPLACE_ON = ("platformFaultDomainCount",)  # fixed when the set is created
+
+
 def _fix(group: Resource, inv: Inventory) -> Fix:
     op = "replace" if "platformFaultDomainCount" in group.inputs else "add"
     snippet = s.availability_set(
         group,
         inv.location(group),
         {"platformFaultDomainCount": SAFE_FAULT_DOMAINS},
-        replace_on=("platformFaultDomainCount",),
+        replace_on=_REPLACE_ON,
     )
     snippet += (
         f"\n# Use 3 where the region offers it for Aligned sets: {LIST_MAXIMUM}\n"
@@ -66,6 +69,7 @@ def _fix(group: Resource, inv: Inventory) -> Fix:
         patch=(PatchOp(op, "/platformFaultDomainCount", SAFE_FAULT_DOMAINS),),
         snippet=snippet,
         replacement=True,
+        replace_on=_REPLACE_ON,
     )
 
 
@@ -91,6 +95,7 @@ def _combined_fix(group: Resource, inv: Inventory) -> Fix:
         patch=patch,
         snippet=snippet,
         replacement=True,
+        replace_on=replace_on,
     )
 
 

@@ -51,6 +51,9 @@ RETIRED = "Basic load balancers were retired on 2025-09-30 (unsupported, no SLA)
 _POOL = re.compile(r"/backendAddressPools/[^/]+/?$", re.IGNORECASE)
 
 
+_REPLACE_ON = ("sku",)  # Azure cannot change a load balancer's SKU in place
+
+
 def _pool_refs(config: Any) -> list[Any]:
     pools = config.get("loadBalancerBackendAddressPools") if isinstance(config, Mapping) else None
     return pools if isinstance(pools, list) else ([UNKNOWN] if pools is UNKNOWN else [])
@@ -111,7 +114,7 @@ def _fix(lb: Resource, inv: Inventory) -> Fix:
         patch = (PatchOp("add", "/sku", {"name": "Standard"}),)
     snippet = s.rewrite(
         lb, "network.LoadBalancer", inv.location(lb), {"sku": {"name": "Standard"}},
-        replace_on=("sku",),
+        replace_on=_REPLACE_ON,
         header=(
             "# Azure cannot change a load balancer's SKU in place: Pulumi replaces it, deleting "
             "it first\n# (downtime while it is recreated). Its frontend public IPs must be "
@@ -133,6 +136,7 @@ def _fix(lb: Resource, inv: Inventory) -> Fix:
         patch=patch,
         snippet=snippet,
         replacement=True,
+        replace_on=_REPLACE_ON,
     )
 
 

@@ -101,9 +101,10 @@ def _managed_fix(res: Resource, inv: Inventory) -> Fix:
             f"\n# In {s.snake(top)}: drop diff_disk_settings from the OS disk, "
             "caching='ReadWrite', managed_disk={'storage_account_type': 'Premium_LRS'}."
         )
+    replace_on = (f"{os_disk}.diffDiskSettings",)
     snippet = s.rewrite(
         res, call, inv.location(res), {top: value} if known else {},
-        replace_on=(f"{os_disk}.diffDiskSettings",), header=header, nested=nested,
+        replace_on=replace_on, header=header, nested=nested,
     )
     return Fix(
         title=(
@@ -114,6 +115,7 @@ def _managed_fix(res: Resource, inv: Inventory) -> Fix:
         patch=(PatchOp("remove", _pointer(f"{os_disk}.diffDiskSettings")),),
         snippet=snippet,
         replacement=True,
+        replace_on=replace_on,
     )
 
 
