@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from checker.commands.scan import run_scan, scan_options
+from checker.commands.scan import run_scan, scan_parameters
 from checker.discovery import all_projects, is_project, project_of, projects_for
 
 __all__ = ["all_projects", "hook_command", "is_project", "project_of", "projects_for"]
@@ -95,7 +95,7 @@ def hook_command() -> click.Command:
     return click.Command(
         "hook",
         callback=run,
-        params=[files, *scan_options("concise")],
+        params=[files, *scan_parameters("concise")],
         help=(
             "Scan the Pulumi projects that hold FILES (for pre-commit).\n\n"
             "FILES are changed files; each is scanned through the nearest directory above it "

@@ -314,7 +314,7 @@ def run_scan(
     sys.exit(exit_code(result, threshold))
 
 
-def scan_options(default_format: str) -> list[click.Parameter]:
+def scan_parameters(default_format: str) -> list[click.Parameter]:
     """The options of ``scan``, shared by ``hook`` (which prints ``concise`` by default)."""
     return [
         *input_options(),
@@ -370,7 +370,7 @@ scan_command = click.Command(
     callback=_scan,
     params=[
         click.Argument(["paths"], nargs=-1, type=click.Path(path_type=Path)),
-        *scan_options("text"),
+        *scan_parameters("text"),
     ],
     help=SCAN_HELP,
     short_help="Scan Pulumi projects, preview files and stack exports.",
