@@ -124,7 +124,9 @@ def _bare(value: Any) -> Any:
     return getattr(value, kind) if kind else None
 
 
-class _Record:
+class Record:
+    """The least a reader keeps of a resource: the floor's "one object per resource"."""
+
     __slots__ = ("props", "type", "urn")
 
     def __init__(self, urn: str, type_token: str, props: Any) -> None:
@@ -164,7 +166,7 @@ def floor(request: Any, response: Any, call: float, repeat: int) -> None:
             "property values read out of protobuf": cpu_best(read_values, repeat),
             "diagnostics built from finished strings": cpu_best(diagnostics, repeat),
             "one object per resource": cpu_best(
-                lambda: [_Record(m.urn, m.type, m.properties) for m in resources], repeat
+                lambda: [Record(m.urn, m.type, m.properties) for m in resources], repeat
             ),
         }
     total = sum(parts.values())

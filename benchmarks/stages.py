@@ -119,16 +119,10 @@ def _copy(value: Any) -> Any:
     return value
 
 
-class _Record:
-    __slots__ = ("props", "type", "urn")
-
-    def __init__(self, urn: str, type_token: str, props: Any) -> None:
-        self.urn, self.type, self.props = urn, type_token, props
-
-
 def floor_once(path: Path, report_bytes: bytes) -> Stages:
     """The floor's parts after the read and parse (the scan's own stage, see main)."""
     import orjson
+    from policy_pack import Record
 
     stages: Stages = {}
     document = json.loads(path.read_bytes())
@@ -139,7 +133,7 @@ def floor_once(path: Path, report_bytes: bytes) -> Stages:
         _copy(record.get("outputs"))
     stages["values walked once"] = clock() - start
     start = clock()
-    [_Record(r["urn"], r["type"], r.get("inputs")) for r in records]
+    [Record(r["urn"], r["type"], r.get("inputs")) for r in records]
     stages["object per resource"] = clock() - start
     data = orjson.loads(report_bytes)
     start = clock()
