@@ -79,6 +79,10 @@ class Normalized(Mapping[str, Any]):
 
     __slots__ = ()
 
+    def as_dict(self) -> dict[str, Any]:
+        """Every item, in order, as a plain dict."""
+        return dict(self.items())
+
 
 def normalize(value: Any, key: str = "") -> Any:
     """Return ``value`` with unknowns, secrets and credential-like keys replaced by markers.

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from checker.cli import cli
-from checker.inventory import Inventory
+from checker.inventory import Document, Inventory
 from checker.memory import collector_paused, frozen_for_the_command
 from checker.rules.support import network as net
 from tests.builders import StackBuilder, inventory
@@ -151,7 +151,7 @@ def test_workload_lists_each_of_many_sets_once_in_order() -> None:
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from checker.sources.policy import NormalizedProperties, proto_value  # noqa: E402
+from checker.sources.policy import document_from_analyzer, proto_value  # noqa: E402
 from checker.values import (  # noqa: E402
     RESOURCE_REF_SIG,
     SECRET_SIG,
@@ -214,15 +214,20 @@ def _sorted(value: Any) -> Any:
 
 
 def test_pack_properties_are_read_as_they_are() -> None:
-    from google.protobuf import struct_pb2
+    """A message's properties are normalised once, keys in order, and judged as they are."""
+    from tests.policy_harness import analyzer_resources
 
-    struct = struct_pb2.Struct()
-    struct.update({"adminPassword": "hunter2", "count": 2.0, "nested": {SIG_KEY: SECRET_SIG,
-                                                                        "value": "x"}})
-    from checker.inventory.resource import Properties
-
-    view = Properties(NormalizedProperties(struct.fields, proto_value))
-    assert repr(dict(view)) == "{'adminPassword': SECRET, 'count': 2, 'nested': SECRET}"
+    (message,) = analyzer_resources([{
+        "urn": "urn:pulumi:dev::app::azure-native:compute:VirtualMachine::vm",
+        "type": "azure-native:compute:VirtualMachine",
+        "inputs": {"zones": ["1"], "adminPassword": "hunter2", "count": 2.0,
+                   "nested": {SIG_KEY: SECRET_SIG, "value": "x"}},
+    }])
+    (res,) = Inventory.build([document_from_analyzer([message])]).resources
+    assert repr(dict(res.props)) == (
+        "{'adminPassword': SECRET, 'count': 2, 'nested': SECRET, 'zones': ['1']}"
+    )
+    assert res.props is res.inputs
 
 
 def test_outputs_equal_to_inputs_merge_to_the_inputs_and_known_outputs_still_win() -> None:
@@ -243,6 +248,42 @@ def test_outputs_equal_to_inputs_merge_to_the_inputs_and_known_outputs_still_win
     assert props["name"] == "vm"
     assert repr(props["secret"]) == "SECRET"
     assert props["location"] is given["location"]  # read once, shared
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | _STRINGS | st.floats(allow_nan=False) | st.integers(-3, 3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=3),
+    max_leaves=12,
+)
+_OBJECTS = st.dictionaries(_KEYS, _JSON, max_size=5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(inputs=_OBJECTS, outputs=st.none() | _OBJECTS, changed=_OBJECTS)
+def test_properties_read_whole_equal_properties_read_lazily(
+    inputs: dict[str, Any], outputs: dict[str, Any] | None, changed: dict[str, Any]
+) -> None:
+    """A VM's properties are normalised whole when it is made, a resource of a kind no rule
+    judges lazily, key by key: both read the same values, in the same order, with known
+    outputs winning over inputs (and outputs that equal their inputs by ``==`` but not as
+    JSON, ``1`` and ``true``, kept as the outputs say)."""
+    from checker.inventory import RawResource
+    from checker.inventory.resource import Properties, make_resource
+
+    if outputs is not None:
+        outputs = {**outputs, **{k: v for k, v in inputs.items() if k not in changed}, **changed}
+    raw = RawResource(urn="urn:pulumi:dev::app::azure-native:compute:VirtualMachine::vm",
+                      type="azure-native:compute:VirtualMachine", inputs=inputs, outputs=outputs)
+    whole = make_resource(raw, _DOC, "compute:VirtualMachine")
+    lazy = make_resource(raw, _DOC, "storage:StorageAccount")
+    assert isinstance(lazy.props, Properties) and not isinstance(whole.props, Properties)
+    for key in [*inputs, *(outputs or {})]:  # lazily, each key is read on its own
+        assert repr(lazy.props[key]) == repr(whole.props[key])
+    assert repr(list(whole.props.items())) == repr(list(lazy.props.items()))
+    assert repr(list(whole.inputs.items())) == repr(list(lazy.inputs.items()))
+
+
+_DOC = Document(origin="test", source_kind="export", project="app", stack="dev", resources=())
 
 
 # -- outputs equal to inputs (review of the speed-ups) ---------------------------------------

@@ -1,12 +1,13 @@
 """What the inventory is made of: the records sources produce (:class:`Document`,
 :class:`RawResource`) and the :class:`Resource` rules judge, with their properties normalised
-lazily, plus the names and URNs every layer reads."""
+(whole for the kinds rules judge, lazily for the rest), plus the names and URNs every layer
+reads."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from checker.azure import types as t
 from checker.values import UNKNOWN, Normalized, get_path, normalize
@@ -127,10 +128,11 @@ def _merge(given: Any, out: Any) -> Any:
 
 class Properties(Mapping[str, Any]):
     """A resource's properties, normalised (checker.values.normalize) one top-level key at a
-    time on first access: rules read a few keys of each resource, so large scans only pay
-    for what is judged. With ``outputs``, known outputs win over inputs (recursively), and
-    ``given`` (the inputs' own Properties) lends its normalised inputs, so that no input is
-    normalised twice. A :class:`~checker.values.Normalized` mapping is read as it is."""
+    time on first access: resources of kinds no rule judges (see ``_READ_WHOLE``) pay only
+    for the key that may be read, their name. With ``outputs``, known outputs win over inputs
+    (recursively), and ``given`` (the inputs' own Properties) lends its normalised inputs, so
+    that no input is normalised twice. A :class:`~checker.values.Normalized` mapping is read
+    as it is."""
 
     __slots__ = ("_cache", "_given", "_inputs", "_norm_in", "_norm_out", "_outputs")
 
@@ -176,20 +178,8 @@ class Properties(Mapping[str, Any]):
         return value
 
     def _unchanged(self, key: str, raw: Any) -> bool:
-        """True when output ``raw`` is the input as it was given (most are: location, tags,
-        sku...): merged, it is the input itself. Raw JSON values compare in C, far faster
-        than normalising and merging both. Objects and lists also compare by ``repr``: inside
-        them ``==`` takes ``0`` for ``false`` and ``1`` for ``true``, JSON does not (the output's
-        own value must win, as the merge makes it)."""
-        given = self._inputs.get(key)
-        kind = type(raw)
-        return (
-            kind in _PLAIN
-            and kind is type(given)
-            and self._norm_in is self._norm_out
-            and raw == given
-            and (kind not in _CONTAINERS or repr(raw) == repr(given))
-        )
+        """True when output ``raw`` is the input as it was given: see :func:`_same_json`."""
+        return self._norm_in is self._norm_out and _same_json(raw, self._inputs.get(key))
 
     def __contains__(self, key: object) -> bool:
         return key in self._inputs or key in self._outputs
@@ -207,6 +197,21 @@ class Properties(Mapping[str, Any]):
 
 _PLAIN = frozenset({dict, list, str, int, float, bool})  # raw JSON values compare with ==
 _CONTAINERS = frozenset({dict, list})  # ... and these by repr too (1 == True inside them)
+
+
+def _same_json(raw: Any, given: Any) -> bool:
+    """True when output ``raw`` is the input ``given`` as it was given (most are: location,
+    tags, sku...): merged, it is the input itself. Raw JSON values compare in C, far faster
+    than normalising and merging both. Objects and lists also compare by ``repr``: inside
+    them ``==`` takes ``0`` for ``false`` and ``1`` for ``true``, JSON does not (the output's
+    own value must win, as the merge makes it)."""
+    kind = type(raw)
+    return (
+        kind in _PLAIN
+        and kind is type(given)
+        and raw == given
+        and (kind not in _CONTAINERS or repr(raw) == repr(given))
+    )
 
 
 def _as_is(value: Any, _key: str = "") -> Any:
@@ -229,9 +234,41 @@ def provider_urn(ref: str | None) -> str | None:
     return ref
 
 
+# The kinds rules judge. Rules read nearly every property of these, so they are normalised
+# whole when the resource is made, into plain dicts (the cheapest mapping to read, where each
+# read through :class:`Properties` costs several Python calls); of any other resource at most
+# its name is read, so its properties stay lazy. Both give the same values.
+_READ_WHOLE = frozenset(t.ARM_TYPES)
+
+
+def _whole(raw: RawResource) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(inputs, props) of ``raw``, every value normalised as :class:`Properties` reads it: known
+    outputs win over inputs (recursively); an output as it was given is the input itself."""
+    given = raw.inputs
+    norm_in = _normalizer(given)
+    if norm_in is _as_is:
+        inputs = cast(Normalized, given).as_dict()
+    else:
+        inputs = {key: norm_in(value, key) for key, value in given.items()}
+    if not raw.outputs:
+        return inputs, inputs
+    norm_out = _normalizer(raw.outputs)
+    props = dict(inputs)
+    for key, value in raw.outputs.items():
+        if norm_in is norm_out and _same_json(value, given.get(key)):
+            continue  # the input itself
+        props[key] = _merge(inputs.get(key), norm_out(value, key))
+    return inputs, props
+
+
+def _lazy(raw: RawResource) -> tuple[Properties, Properties]:
+    inputs = Properties(raw.inputs)
+    return inputs, Properties(raw.inputs, raw.outputs, inputs) if raw.outputs else inputs
+
+
 def make_resource(raw: RawResource, doc: Document, kind: str) -> Resource:
     stack, project, _type, name = parse_urn(raw.urn)
-    inputs = Properties(raw.inputs)
+    inputs, props = _whole(raw) if kind in _READ_WHOLE else _lazy(raw)
     return Resource(
         urn=raw.urn,
         type=raw.type,
@@ -240,7 +277,7 @@ def make_resource(raw: RawResource, doc: Document, kind: str) -> Resource:
         stack=stack or doc.stack,
         project=project or doc.project,
         id=raw.id,
-        props=Properties(raw.inputs, raw.outputs, inputs) if raw.outputs else inputs,
+        props=props,
         inputs=inputs,
         parent=raw.parent,
         dependencies=tuple(raw.dependencies),

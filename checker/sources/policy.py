@@ -4,9 +4,10 @@ A pack sees the stack in one of two shapes, and both become the same ``Document`
 ``RawResource`` records that the CLI's sources produce, so the engine judges them alike:
 
 * ``AnalyzerResource`` protobuf messages of an ``AnalyzeStack`` request (what
-  ``checker.policy_pack``'s servicer reads). Property Structs are read lazily, one top-level
-  key at a time; every typed unknown sentinel becomes ``UNKNOWN``; secret-wrapped values
-  still carry their signature here, so ``values.normalize`` turns them into ``SECRET``.
+  ``checker.policy_pack``'s servicer reads). Property Structs are read lazily: the inventory
+  reads those of the kinds rules judge whole, in one walk, and others one top-level key at a
+  time; every typed unknown sentinel becomes ``UNKNOWN``; secret-wrapped values
+  ``SECRET``.
 * pulumi_policy ``PolicyResource`` objects (what a ``StackValidationPolicy.validate`` gets
   from the stock SDK). Their unknown-checking proxies are bypassed, so reading never raises
   ``UnknownValueError``; the SDK has already unwrapped secrets to plaintext, so only
@@ -103,9 +104,9 @@ def _sdk_item(value: Any, _key: str) -> Any:
 
 
 class LazyProperties(Mapping[str, Any]):
-    """Top-level properties converted on each access: the inventory caches each key it is
-    asked for, and rules read only a few keys of each resource. ``raw`` is a protobuf map or
-    a plain mapping: membership tests and ``get`` neither insert a missing key."""
+    """Top-level properties converted on each access (the inventory caches each key it is
+    asked for), or all at once (:meth:`as_dict`). ``raw`` is a protobuf map or a plain
+    mapping: membership tests and ``get`` neither insert a missing key."""
 
     __slots__ = ("_convert", "_raw")
 
@@ -130,6 +131,11 @@ class LazyProperties(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._raw)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every key converted, in order, as a plain dict (one pass, no lookups per key)."""
+        raw, convert = self._raw, self._convert
+        return {key: convert(raw[key], key) for key in sorted(raw)}
 
 
 class NormalizedProperties(LazyProperties, Normalized):
