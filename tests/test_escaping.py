@@ -24,3 +24,11 @@ def test_no_character_that_is_escaped_is_printable(pattern: object) -> None:
 def test_inline_and_block_escape_as_the_substitution_does(text: str) -> None:
     assert esc.inline(text) == esc._INLINE.sub(esc._escape_char, text)
     assert esc.block(text) == esc._BLOCK.sub(esc._escape_char, text)
+
+
+def test_block_keeps_multi_line_ascii_exactly_as_the_substitution_does() -> None:
+    """block's ASCII path (safe bytes deleted in C) against the substitution, for each ASCII
+    character inside multi-line text with tabs."""
+    for code in range(128):
+        text = f"line one\n\tline {chr(code)} two\n"
+        assert esc.block(text) == esc._BLOCK.sub(esc._escape_char, text), code
