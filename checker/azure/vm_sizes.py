@@ -152,8 +152,11 @@ def is_isolated(size: Any) -> bool:
 
     Anything else (including UNKNOWN) gives False.
     """
-    if not isinstance(size, str):
-        return False
+    return isinstance(size, str) and _is_isolated_name(size)
+
+
+@functools.lru_cache(maxsize=1024)  # MC401 and MC402 ask for every VM; a fleet has few sizes
+def _is_isolated_name(size: str) -> bool:
     short = re.sub(r"^(standard_|basic_)", "", size.strip(), flags=re.IGNORECASE).upper()
     return short in ISOLATED_SIZES
 

@@ -142,6 +142,8 @@ def inline_ip_configs(inv: Inventory, vm: Resource) -> Any:
             return UNKNOWN
         pointer = f"/networkProfile/networkInterfaceConfigurations/{n}/ipConfigurations"
         found.extend((_config_name(nic, n), f"{pointer}/{i}", c) for i, c in enumerate(configs or []))
+    if not found:  # most VMs: their NICs are resources of their own
+        return []
     subnets = subnets_of(inv, vm, [c for _, _, c in found], via="networkProfile")
     return [
         IpConfig(

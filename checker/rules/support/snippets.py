@@ -107,6 +107,9 @@ OPAQUE = frozenset({"customData", "userData"})
 
 def fully_known(value: Any) -> bool:
     """True when the value holds no UNKNOWN or SECRET (and no script, see ``OPAQUE``)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or kind is float:  # most values
+        return True
     if isinstance(value, Mapping):
         return all(k not in OPAQUE and fully_known(v) for k, v in value.items())
     if isinstance(value, list):
@@ -164,19 +167,19 @@ def rewrite(
     for key in written:
         inputs.setdefault(key, None)
     args = [resource_group_arg(res), location_arg(res, location)]
+    unknown: list[str] = []  # named in a comment: not known offline
     for key, value in inputs.items():
         if key in written:
             args.append(f"{snake(key)}={written[key]}")
-        elif key not in ("resourceGroupName", "location") and fully_known(value):
+        elif key in ("resourceGroupName", "location"):
+            continue
+        elif fully_known(value):
             args.append(kwarg(key, value))
+        else:
+            unknown.append(snake(key))
     if replace_on:
         args.append(replace_opts(replace_on))
     text = call(type_path, res.name, *args)
-    unknown = [
-        snake(k)
-        for k, v in inputs.items()
-        if k not in written and not fully_known(v) and k not in ("resourceGroupName", "location")
-    ]
     if unknown:
         text = text[:-1] + f"    # keep {', '.join(unknown)} as in your program\n)"
     return "\n".join(lines) + "\n" + text
