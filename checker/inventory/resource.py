@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from checker.azure import types as t
 from checker.values import UNKNOWN, Normalized, get_path, normalize
@@ -246,8 +246,8 @@ def _whole(raw: RawResource) -> tuple[dict[str, Any], dict[str, Any]]:
     outputs win over inputs (recursively); an output as it was given is the input itself."""
     given = raw.inputs
     norm_in = _normalizer(given)
-    if norm_in is _as_is:
-        inputs = cast(Normalized, given).as_dict()
+    if type(given) is not dict and isinstance(given, Normalized):  # read as it is
+        inputs = given.as_dict()
     else:
         inputs = {key: norm_in(value, key) for key, value in given.items()}
     if not raw.outputs:
