@@ -10,9 +10,9 @@ as the scan pauses it):
   start-up      ``python -c`` importing what ``scan`` imports, less bare ``python -c pass``
   read + parse  the file's bytes through ``json.loads``: the floor, what any reader pays
   source        the rest of reading the document: depth guard, validation, records
-  inventory     ``Inventory.build``
+  inventory     ``Inventory.build``: it normalises the properties of the kinds rules judge
   rule MCnnn    each rule's verdicts (``engine.judge``), in catalog order: the first rule
-                to read a property pays for normalising it
+                to read a property of another kind pays for normalising it
   engine rest   the rest of ``engine.scan``: fixes localised, suppressions, sorting (the
                 whole ``scan()``, run after the stages above, less their inventory and rules:
                 an estimate, warm caches make it low; ``scan() whole`` is printed too)
