@@ -318,3 +318,22 @@ def test_an_output_equal_to_its_input_only_by_python_equality_still_wins(tmp_pat
     assert json.loads(proc.stdout)["findings"] == []
     props = inventory(_windows_pair(1, True)).resources[1].props["osProfile"]
     assert props["windowsConfiguration"]["enableAutomaticUpdates"] is True
+
+
+def test_a_resource_repr_shows_no_property_value() -> None:
+    """Properties are read whole into plain dicts for the kinds rules judge; a resource's repr
+    (a debugger, a failing assertion) still names no value: a script may hold a password."""
+    from checker.inventory import RawResource
+    from checker.inventory.resource import make_resource
+
+    script = "#!/bin/sh\necho 'admin:hunter2' | chpasswd\n"
+    raw = RawResource(
+        urn="urn:pulumi:dev::app::azure-native:compute:VirtualMachine::vm",
+        type="azure-native:compute:VirtualMachine",
+        inputs={"osProfile": {"customData": script}, "location": "eastus"},
+    )
+    for kind in ("compute:VirtualMachine", "storage:StorageAccount"):  # read whole, lazily
+        res = make_resource(raw, _DOC, kind)
+        assert res.props["osProfile"]["customData"] == script
+        assert "hunter2" not in repr(res) and "eastus" not in repr(res)
+        assert "urn:pulumi:dev::app::azure-native:compute:VirtualMachine::vm" in repr(res)
