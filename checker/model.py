@@ -114,6 +114,9 @@ class Finding:
     fixes: tuple[Fix, ...]
     evidence: str | None = None
     suppressed: str | None = None  # the reason, when a suppression applies
+    # ... written in the program or on the resource (an inline comment, the tag), not in the
+    # config file: SARIF's suppression kind "inSource", else "external"
+    suppressed_in_source: bool = False
 
     def sort_key(self) -> tuple[Any, ...]:
         res = self.resource

@@ -281,7 +281,10 @@ def _apply(finding: Finding, marks: Sequence[Mark]) -> tuple[Finding, str | None
             f"{chosen.where}: suppression of {finding.rule_id} on {finding.resource.name!r} "
             "has no reason; write one after the rule IDs."
         )
-    return dataclasses.replace(finding, suppressed=chosen.reason or NO_REASON), warning
+    marked = dataclasses.replace(
+        finding, suppressed=chosen.reason or NO_REASON, suppressed_in_source=not chosen.from_config
+    )
+    return marked, warning
 
 
 def apply_suppressions(

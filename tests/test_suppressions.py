@@ -227,6 +227,29 @@ def test_inline_reason_wins_over_tag_and_config(runner: CliRunner, tmp_path: Pat
     assert code == 0
 
 
+def test_sarif_kind_says_where_the_suppression_is_written(runner: CliRunner, tmp_path: Path) -> None:
+    """SARIF's suppression kind: ``inSource`` for an inline comment or the resource's tag (both
+    written with the resource), ``external`` for a config entry."""
+    shutil.copy(PROGRAM / "__main__.py", tmp_path / "__main__.py")
+    (tmp_path / "maintcheck.toml").write_text(
+        '[[suppress]]\nrule = "MC101"\nresource = "no-reason"\nreason = "in the config"\n'
+    )
+    tags = {"plain": {"maintcheck-ignore": "MC101: tagged"}}
+    export = program_export(tags=tags).write(tmp_path / "export.json")
+    result = runner.invoke(cli, ["scan", "--select", "MC101", "--format", "sarif", str(export)])
+    assert result.exit_code in (0, 1), result.output
+    kinds = {
+        r["locations"][0]["logicalLocations"][0]["name"]: [
+            (s["kind"], s["justification"]) for s in r["suppressions"]
+        ]
+        for r in json.loads(result.stdout)["runs"][0]["results"]
+    }
+    assert kinds["above"] == [("inSource", "build agent, rebuilt on demand")]  # a comment
+    assert kinds["plain"] == [("inSource", "tagged")]
+    assert kinds["no-reason"] == [("external", "in the config")]
+    assert kinds["other-rules"] == []
+
+
 # -- parsing ---------------------------------------------------------------------------------
 
 

@@ -88,7 +88,13 @@ def sarif_result(f: Finding, rule_index: dict[str, int], repo_prefix: str = "") 
             "locations": [where],
             "partialFingerprints": {FINGERPRINT_KEY: fingerprint(f)},
             "suppressions": (
-                [{"kind": "external", "status": "accepted", "justification": esc.inline(f.suppressed)}]
+                [
+                    {
+                        "kind": "inSource" if f.suppressed_in_source else "external",
+                        "status": "accepted",
+                        "justification": esc.inline(f.suppressed),
+                    }
+                ]
                 if f.suppressed is not None
                 else []
             ),
