@@ -215,6 +215,9 @@ class ScanResult:
     # The inventory the rules judged: commands that look at the fleet itself (simulate, plan)
     # read it from here instead of building a second one.
     inventory: Inventory | None = field(default=None, compare=False, repr=False)
+    # Several scans reported as one (stack groups, several paths): each scan's own result, so
+    # a report can show each group's fleet (the html wave pictures); () for a single scan.
+    parts: tuple[ScanResult, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def failed_rules(self) -> tuple[RuleOutcome, ...]:

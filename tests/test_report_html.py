@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from checker import report
+from checker.commands.scan import merged
 from checker.config import Settings
 from checker.engine import scan
 from tests.builders import StackBuilder
@@ -72,3 +73,27 @@ def test_one_scan_writes_html_beside_the_other_formats(tmp_path: Path) -> None:
     assert run.returncode == 1, run.stderr
     assert "Wrote" in run.stdout and page.is_file() and data.is_file()
     assert "lonely" in "".join(_parse(page.read_text("utf-8")).text)
+
+
+def test_scans_reported_together_each_get_their_wave_picture() -> None:
+    """Stack groups are scanned apart and reported as one: the page draws each group's fleet
+    under its stacks' names (before, a merged result kept no inventory and drew none)."""
+    results = []
+    for stack, names in (("dev", ["dev-vm"]), ("prod", ["web-0", "web-1"])):
+        s = StackBuilder(stack, config={"azure-native:location": "eastus"})
+        for name in names:
+            s.add(VM, name, {"resourceGroupName": "rg"})
+        results.append(scan([s.document()], Settings()))
+    page = _parse(report.get("html").render(merged(results)))
+    text = "\n".join(page.text)
+    assert text.count("Planned maintenance waves") == 1
+    assert text.index("Stack dev") < text.index("Stack prod")
+    assert sorted(page.chips) == ["dev-vm", "web-0", "web-1"]
+    assert page.tags.count("svg") == 2
+
+
+def test_a_single_scan_draws_one_untitled_picture() -> None:
+    s = StackBuilder("dev", config={"azure-native:location": "eastus"})
+    s.add(VM, "vm", {"resourceGroupName": "rg"})
+    page = _parse(report.get("html").render(merged([scan([s.document()], Settings())])))
+    assert page.tags.count("svg") == 1 and "h3" not in page.tags

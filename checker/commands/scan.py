@@ -174,6 +174,7 @@ def merged(results: Sequence[ScanResult]) -> ScanResult:
         incomplete=any(r.incomplete for r in results),
         baselined=sum(r.baselined for r in results),
         outcomes=tuple(o for r in results for o in r.outcomes),
+        parts=tuple(results),
     )
 
 

@@ -69,19 +69,29 @@ def _row(f: Finding, options: ReportOptions) -> str:
 
 
 def _waves(result: ScanResult) -> Iterator[str]:
-    """The wave grid of ``maintcheck simulate``, when the scan kept its inventory."""
-    if result.inventory is None:
-        return
+    """The wave grid of ``maintcheck simulate``, when the scan kept its inventory; one grid per
+    scan when several are reported together (stack groups), each titled with its stacks."""
     from checker.maintenance.render.page import grid
     from checker.maintenance.render.text import verdict
     from checker.maintenance.waves import simulate
 
-    sim = simulate(result.inventory)
-    if not sim.workloads:
-        return
-    yield "<h2>Planned maintenance waves</h2>"
-    yield f"<p>{e(verdict(sim))}</p>"
-    yield grid(sim)
+    scans = [(r.inventory, True) for r in result.parts] or [(result.inventory, False)]
+    heading = False
+    for inventory, titled in scans:
+        if inventory is None:
+            continue
+        sim = simulate(inventory)
+        if not sim.workloads:
+            continue
+        if not heading:
+            yield "<h2>Planned maintenance waves</h2>"
+            heading = True
+        if titled:
+            stacks = sorted({res.stack for res in inventory.resources})
+            label = "Stack" if len(stacks) == 1 else "Stacks"
+            yield f"<h3>{e(label + ' ' + ', '.join(stacks))}</h3>"
+        yield f"<p>{e(verdict(sim))}</p>"
+        yield grid(sim)
 
 
 def render_html(result: ScanResult, options: ReportOptions | None = None) -> str:
