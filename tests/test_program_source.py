@@ -159,6 +159,16 @@ def test_a_named_stack_without_a_file_lists_the_stacks() -> None:
     assert "no stack file for stack staging" in message and "dev, prod" in message
 
 
+def test_a_named_stack_runs_with_defaults_when_the_project_has_no_stack_file() -> None:
+    """A fresh clone of a public example has no Pulumi.<stack>.yaml: ``--stack staging`` runs
+    that stack as the unnamed scan runs ``dev`` (before: an error listing "none")."""
+    [doc] = load("required", "staging")
+    assert doc.stack == "staging"
+    assert any("no stack file" in w and "`staging`" in w for w in doc.warnings)
+    [vm] = doc.resources
+    assert vm.inputs["location"] == "uksouth"  # the Pulumi.yaml default
+
+
 def test_no_stack_file_runs_dev_with_defaults_and_placeholders() -> None:
     [doc] = load("required")
     assert doc.stack == "dev"

@@ -330,6 +330,8 @@ def choose_stacks(
                 f"--stack {bad[0][:100]!r}: not a stack name Pulumi accepts: letters, digits, "
                 "hyphens, underscores and periods only (at most 100)."
             )
+        if not files:  # a fresh clone: stack files are often not committed
+            return chosen, [_no_stack_file(project, chosen, overrides)]
         missing = [s for s in chosen if s not in files]
         if missing:
             raise InputError(
@@ -341,14 +343,19 @@ def choose_stacks(
     if len(files) == 1:
         return list(files), []
     if not files:
-        return ["dev"], [
-            f"{project.dir}: no stack file (Pulumi.<stack>.yaml) in {project.stack_config_dir}; "
-            "ran stack `dev` with the Pulumi.yaml config defaults"
-            + (" and the --config values only." if overrides else " only.")
-        ]
+        return ["dev"], [_no_stack_file(project, ["dev"], overrides)]
     raise InputError(
         f"{project.dir}: several stacks ({listing}); choose which to scan with --stack NAME "
         "(repeat it to scan several)."
+    )
+
+
+def _no_stack_file(project: Project, stacks: Sequence[str], overrides: bool) -> str:
+    ran = ", ".join(f"`{s}`" for s in stacks)
+    return (
+        f"{project.dir}: no stack file (Pulumi.<stack>.yaml) in {project.stack_config_dir}; "
+        f"ran stack {ran} with the Pulumi.yaml config defaults"
+        + (" and the --config values only." if overrides else " only.")
     )
 
 
