@@ -38,7 +38,7 @@ def calls_in(source: str) -> tuple[Call, ...]:
     from checker.cstlayout import callee_name
 
     try:
-        wrapper = MetadataWrapper(cst.parse_module(source))
+        wrapper = MetadataWrapper(cst.parse_module(source), unsafe_skip_copy=True)  # ours alone: no copy
     except (cst.ParserSyntaxError, RecursionError, ValueError):
         return ()
     positions = wrapper.resolve(PositionProvider)
